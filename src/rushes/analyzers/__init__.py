@@ -1,0 +1,1 @@
+"""Built-in analyzers. Each module registers its analyzers with :func:`rushes.pipeline.registry.register`."""
