@@ -24,6 +24,7 @@ Third-party exceptions are translated at the edges with :func:`map_media_errors`
 from __future__ import annotations
 
 import errno
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import IntEnum
@@ -146,4 +147,6 @@ def _translate_av_error(path: Path, exc: Exception) -> MediaError:
 
 def _short(message: str, limit: int = 160) -> str:
     line = " ".join(message.split())
+    line = re.sub(r"^\[Errno -?\d+\]\s*", "", line)
+    line = re.sub(r":\s*'[^']*'$", "", line)  # FFmpeg repeats the path at the end
     return line if len(line) <= limit else line[: limit - 1] + "…"

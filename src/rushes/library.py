@@ -78,10 +78,14 @@ def expand_inputs(paths: Iterable[str | Path]) -> list[str]:
     seen: set[str] = set()
     for raw in paths:
         p = Path(raw).expanduser().absolute()
-        if p.is_dir():
+        try:
+            is_dir = p.is_dir()
+        except OSError:  # e.g. a parent folder we may not enter: the item reports it
+            is_dir = False
+        if is_dir:
             found = sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in MEDIA_EXTENSIONS
+                f for f in _walk(p)
+                if f.suffix.lower() in MEDIA_EXTENSIONS
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
             cands = [str(f) for f in found]
@@ -92,6 +96,13 @@ def expand_inputs(paths: Iterable[str | Path]) -> list[str]:
                 seen.add(c)
                 out.append(c)
     return out
+
+
+def _walk(root: Path) -> Iterable[Path]:
+    """Files under ``root``; unreadable sub-folders are skipped rather than aborting the walk."""
+    for dirpath, _dirs, files in os.walk(root, onerror=lambda _e: None):
+        for f in files:
+            yield Path(dirpath) / f
 
 
 class Library:
@@ -107,7 +118,7 @@ class Library:
             self.root.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.root / CATALOG_NAME, readonly=readonly)
         self.jobs = JobStore(self.catalog)
-        self.config: dict[str, Any] = self._load_config()
+        self.config: dict[str, Any] = self.load_config()
 
     @classmethod
     def open(cls, root: str | Path = DEFAULT_LIBRARY, *, create: bool = True) -> Library:
@@ -123,7 +134,7 @@ class Library:
         self.close()
 
     # -- config ---------------------------------------------------------------------------
-    def _load_config(self) -> dict[str, Any]:
+    def load_config(self) -> dict[str, Any]:
         path = self.root / CONFIG_NAME
         if not path.exists():
             return {}

@@ -475,7 +475,9 @@ def _interval_rows(iv: Intervals, media_id: int, track: str, producer: str, vers
 
 def _rows_to_intervals(rows: Sequence[sqlite3.Row]) -> Intervals:
     if not rows:
-        return Intervals.empty()
+        empty = Intervals.empty()
+        empty.data["track"] = np.zeros(0, dtype=object)
+        return empty
     tb = Fraction(rows[0]["tb_num"], rows[0]["tb_den"])
     uniform = all(r["tb_num"] == tb.numerator and r["tb_den"] == tb.denominator for r in rows)
     if not uniform:

@@ -17,6 +17,7 @@ is drawn small and scaled up, so rendering works on a fresh machine with no font
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,10 +46,10 @@ _FONT_CANDIDATES: tuple[str, ...] = (
     "/System/Library/Fonts/Supplemental/Arial Bold.ttf",
     "C:/Windows/Fonts/arialbd.ttf",
 )
-#: fraction of the image height taken by the clapper sticks (the rest is the board)
+#: fraction of the image height left free above the sticks, for the open top stick to rise into
+_HEAD_FRAC = 0.13
+#: fraction of the remaining height taken by the two clapper sticks (the rest is the board)
 _STICKS_FRAC = 0.2
-#: how far the top stick is lifted when open, in degrees
-_OPEN_ANGLE = 17.0
 
 
 @dataclass(frozen=True)
@@ -148,19 +149,18 @@ def _draw_text(
         size = _fit_size(text, int(bw * 0.94), int(bh * max_h_frac))
     x0, y0, x1, y1 = _text_size(text, size)
     tw, th = x1 - x0, y1 - y0
-    if align == "left":
-        px = bx0 + int(bw * 0.03) - x0
-    else:
-        px = bx0 + (bw - tw) // 2 - x0
+    px = bx0 + int(bw * 0.03) - x0 if align == "left" else bx0 + (bw - tw) // 2 - x0
     py = by0 + (bh - th) // 2 - y0
     font = _font(size)
     draw = ImageDraw.Draw(img)
     if font is not None:
-        draw.text((px, py), text, fill=fill, font=font)
+        # Pillow's bundled font is thin: thicken it a little so it reads like chalk.
+        stroke = 0 if find_font_path() is not None else max(0, size // 28)
+        draw.text((px, py), text, fill=fill, font=font, stroke_width=stroke, stroke_fill=fill)
         return
     # No FreeType: draw with the bitmap font on a small canvas and scale it up.
     bitmap = ImageFont.load_default()
-    sx0, sy0, sx1, sy1 = bitmap.getbbox(text)
+    sx0, sy0, sx1, sy1 = (int(v) for v in bitmap.getbbox(text))
     small = Image.new("L", (max(1, sx1 - sx0), max(1, sy1 - sy0)), 0)
     ImageDraw.Draw(small).text((-sx0, -sy0), text, fill=255, font=bitmap)
     big = small.resize((max(1, tw), max(1, th)), Image.Resampling.NEAREST)
@@ -203,7 +203,8 @@ def render_slate_rgba(
 ) -> npt.NDArray[np.uint8]:
     """Draw a slate of ``size`` = (width, height) as an ``(H, W, 4)`` RGBA array.
 
-    The alpha channel is 0 only where the open top stick leaves the background visible.
+    The top ``13 %`` of the image is head room for the open top stick to rise into; the alpha
+    channel is 0 there (and wherever the open stick leaves the background visible).
     ``rng`` adds chalk roughness, dust and small variations in the board shade; without it the
     drawing is fully deterministic.
     """
@@ -212,8 +213,10 @@ def render_slate_rgba(
         raise ValueError(f"slate size too small: {width}x{height} (need at least 32x32)")
     canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
 
-    stick_h = max(4, int(round(height * _STICKS_FRAC / 2)))
-    sticks_bottom = 2 * stick_h
+    head = round(height * _HEAD_FRAC)
+    stick_h = max(4, round((height - head) * _STICKS_FRAC / 2))
+    hinge_y = head + stick_h
+    sticks_bottom = head + 2 * stick_h
     margin = max(1, width // 80)
     shade = 0 if rng is None else int(rng.integers(-6, 7))
     board_rgb: RGB = (_BOARD[0] + shade, _BOARD[1] + shade, _BOARD[2] + shade)
@@ -225,20 +228,23 @@ def render_slate_rgba(
     # Bottom stick (fixed to the board) and top stick (hinged at the left).
     stick_w = width - 2 * margin
     lower = _stick(stick_w, stick_h, 0.0)
-    canvas.alpha_composite(lower, (margin, stick_h))
+    canvas.alpha_composite(lower, (margin, hinge_y))
     upper = _stick(stick_w, stick_h, 0.5)
     if sticks_open:
-        # Rotate about the hinge (bottom-left corner of the top stick).
-        pad = stick_w
+        # Rotate about the hinge (bottom-left corner of the top stick), lifting the far end
+        # as high as the head room above the sticks allows.
+        angle = math.degrees(math.asin(min(0.5, head / max(1, stick_w)))) * 0.95
+        pad = max(stick_w, height)
         holder = Image.new("RGBA", (pad + width, pad + height), (0, 0, 0, 0))
         holder.alpha_composite(upper, (pad, pad - stick_h))
-        turned = holder.rotate(_OPEN_ANGLE, resample=Image.Resampling.BICUBIC, center=(pad, pad))
+        turned = holder.rotate(angle, resample=Image.Resampling.BICUBIC, center=(pad, pad))
         layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-        layer.alpha_composite(turned, (0, 0), (pad - margin, pad - stick_h, pad - margin + width,
-                                               pad - stick_h + height))
+        layer.alpha_composite(
+            turned, (0, 0), (pad - margin, pad - hinge_y, pad - margin + width, pad - hinge_y + height)
+        )
         canvas.alpha_composite(layer)
     else:
-        canvas.alpha_composite(upper, (margin, 0))
+        canvas.alpha_composite(upper, (margin, head))
 
     # Chalk lettering on its own layer, so it can be roughened as a whole.
     text = Image.new("RGB", (width, height), (0, 0, 0))
@@ -252,7 +258,7 @@ def render_slate_rgba(
     rows = [0.17, 0.43, 0.2, 0.2]
     edges = [top]
     for frac in rows:
-        edges.append(edges[-1] + int(round(board_h * frac)))
+        edges.append(edges[-1] + round(board_h * frac))
     edges[-1] = bottom
     for y in edges:
         draw.line([(left, y), (right, y)], fill=_CHALK, width=line_w)
@@ -285,7 +291,7 @@ def render_slate_rgba(
     for x in col[1:3]:
         draw.line([(x, edges[1]), (x, edges[2])], fill=_CHALK, width=line_w)
     for (x0, x1), label, value in zip(
-        zip(col[:-1], col[1:], strict=True),
+        itertools.pairwise(col),
         ("ROLL", "SCENE", "TAKE"),
         (fields.roll, fields.scene, fields.take),
         strict=True,

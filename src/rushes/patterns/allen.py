@@ -53,6 +53,8 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -262,25 +264,52 @@ def compose(r1: str, r2: str) -> set[str]:
 # -- joins ------------------------------------------------------------------------------------------
 
 
-def _aligned(
-    a: Intervals, b: Intervals, same_media: bool, pad: int = 1
-) -> tuple[Fraction, IntArray, IntArray, IntArray, IntArray, IntArray, IntArray, BlockLayout]:
-    """Both sides in a common time base, shifted onto one axis with a block per media."""
+@dataclass(frozen=True)
+class _Aligned:
+    """Both sides of a join in one time base, shifted onto one axis (a block per media)."""
+
+    time_base: Fraction
+    a_start: IntArray
+    a_end: IntArray
+    b_start: IntArray
+    b_end: IntArray
+    a_rank: IntArray
+    b_rank: IntArray
+    layout: BlockLayout
+
+    @property
+    def span(self) -> int:
+        """Length of the whole axis in ticks (larger than any same-media distance)."""
+        return int(self.layout.hi[-1] - self.layout.lo[0]) + 1
+
+
+def _align(a: Intervals, b: Intervals, same_media: bool) -> _Aligned:
     tb = common_time_base(a.time_base, b.time_base)
     ra, rb = a.rebase(tb), b.rebase(tb)
     ma = ra.media if same_media else np.zeros(len(ra), dtype=np.int64)
     mb = rb.media if same_media else np.zeros(len(rb), dtype=np.int64)
-    layout = BlockLayout.build([ma, mb], [ra.start, rb.start], [ra.end, rb.end], pad=pad)
-    return (tb, layout.shift(ma, ra.start), layout.shift(ma, ra.end), layout.shift(mb, rb.start),
-            layout.shift(mb, rb.end), layout.ranks(ma), layout.ranks(mb), layout)
+    layout = BlockLayout.build([ma, mb], [ra.start, rb.start], [ra.end, rb.end])
+    rank_a, rank_b = layout.ranks(ma), layout.ranks(mb)
+    return _Aligned(tb, layout.shift(rank_a, ra.start), layout.shift(rank_a, ra.end),
+                    layout.shift(rank_b, rb.start), layout.shift(rank_b, rb.end), rank_a, rank_b, layout)
 
 
 def _window_pairs(
-    lo: IntArray, hi: IntArray, keys: IntArray, max_pairs: int | None, what: str
+    anchor: IntArray,
+    window: Callable[[IntArray], tuple[IntArray, IntArray]],
+    keys: IntArray,
+    max_pairs: int | None,
+    what: str,
 ) -> tuple[IntArray, IntArray]:
-    """All (driver, target) index pairs with ``lo[driver] <= keys[target] <= hi[driver]``."""
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
+    """All ``(driver, target)`` index pairs with ``lo <= keys[target] <= hi``.
+
+    ``window(order)`` gives the inclusive bounds ``(lo, hi)`` of the drivers listed in ``order``;
+    drivers are visited in ``anchor`` order so that the binary searches run over sorted queries.
+    """
+    d_order = np.argsort(anchor)
+    t_order = np.argsort(keys)
+    sorted_keys = keys[t_order]
+    lo, hi = window(d_order)
     first = np.searchsorted(sorted_keys, lo, side="left")
     last = np.searchsorted(sorted_keys, hi, side="right")
     counts = np.maximum(last - first, 0)
@@ -290,10 +319,10 @@ def _window_pairs(
             f"{what} would examine {total:,} candidate pairs (limit {max_pairs:,}); "
             "give a max_distance (e.g. BEFORE 5s) or narrow the tracks"
         )
-    driver = np.repeat(np.arange(len(lo), dtype=np.int64), counts)
+    driver = np.repeat(d_order, counts)
     run_start = np.cumsum(counts) - counts
     pos = np.arange(total, dtype=np.int64) + np.repeat(first - run_start, counts)
-    return driver, order[pos].astype(np.int64)
+    return driver, t_order[pos]
 
 
 def allen_join(
@@ -327,40 +356,71 @@ def allen_join(
     dist = None if max_distance is None else as_seconds(max_distance, "max_distance")
     if len(a) == 0 or len(b) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    tb, a_s, a_e, b_s, b_e, ra, _, layout = _aligned(a, b, same_media)
-    span = int(layout.hi[-1] - layout.lo[0]) + 1
-    t = min(floor_ticks(tol, tb), span)  # beyond the axis span every comparison is already "equal"
-    d = span if dist is None else min(floor_ticks(dist, tb), span)
-    a_lo, a_hi = layout.lo[ra], layout.hi[ra]
+    al = _align(a, b, same_media)
+    span = al.span
+    t = min(floor_ticks(tol, al.time_base), span)  # beyond the span every comparison is "equal"
+    d = span if dist is None else min(floor_ticks(dist, al.time_base), span)
+    a_s, a_e, b_s, b_e = al.a_start, al.a_end, al.b_start, al.b_end
+    a_lo, a_hi = al.layout.lo[al.a_rank], al.layout.hi[al.a_rank]
     what = f"{RELATIONS[code]} join"
-    exact = False  # True when the window alone decides the relation
+
+    def around(anchor: IntArray) -> Callable[[IntArray], tuple[IntArray, IntArray]]:
+        return lambda o: (np.maximum(anchor[o] - t, a_lo[o]), np.minimum(anchor[o] + t, a_hi[o]))
+
+    def inside(start: IntArray, end: IntArray) -> Callable[[IntArray], tuple[IntArray, IntArray]]:
+        return lambda o: (start[o] + t + 1, end[o] - t - 1)
+
+    # Each window is a necessary condition; the residual test below makes it exact
+    # (derivations in the module docstring's decision procedure).
     if code in (EQUALS, STARTS, STARTED_BY):
-        ia, jb = _window_pairs(np.maximum(a_s - t, a_lo), np.minimum(a_s + t, a_hi), b_s, max_pairs, what)
+        ia, jb = _window_pairs(a_s, around(a_s), b_s, max_pairs, what)
     elif code in (FINISHES, FINISHED_BY):
-        ia, jb = _window_pairs(np.maximum(a_e - t, a_lo), np.minimum(a_e + t, a_hi), b_e, max_pairs, what)
+        ia, jb = _window_pairs(a_e, around(a_e), b_e, max_pairs, what)
     elif code == MEETS:
-        ia, jb = _window_pairs(np.maximum(a_e - t, a_lo), np.minimum(a_e + t, a_hi), b_s, max_pairs, what)
+        ia, jb = _window_pairs(a_e, around(a_e), b_s, max_pairs, what)
     elif code == MET_BY:
-        ia, jb = _window_pairs(np.maximum(a_s - t, a_lo), np.minimum(a_s + t, a_hi), b_e, max_pairs, what)
+        ia, jb = _window_pairs(a_s, around(a_s), b_e, max_pairs, what)
     elif code in (OVERLAPS, CONTAINS):  # b starts strictly inside a
-        ia, jb = _window_pairs(a_s + t + 1, a_e - t - 1, b_s, max_pairs, what)
+        ia, jb = _window_pairs(a_s, inside(a_s, a_e), b_s, max_pairs, what)
     elif code in (DURING, OVERLAPPED_BY):  # a starts strictly inside b
-        jb, ia = _window_pairs(b_s + t + 1, b_e - t - 1, a_s, max_pairs, what)
+        jb, ia = _window_pairs(b_s, inside(b_s, b_e), a_s, max_pairs, what)
     elif code == BEFORE:
-        exact = True
-        ia, jb = _window_pairs(np.minimum(a_e + t + 1, a_hi + 1), np.minimum(a_e + d, a_hi), b_s,
-                               max_pairs, what)
+        ia, jb = _window_pairs(
+            a_e, lambda o: (np.minimum(a_e[o] + t + 1, a_hi[o] + 1), np.minimum(a_e[o] + d, a_hi[o])),
+            b_s, max_pairs, what)
     else:  # AFTER
-        exact = True
-        ia, jb = _window_pairs(np.maximum(a_s - d, a_lo), np.maximum(a_s - t - 1, a_lo - 1), b_e,
-                               max_pairs, what)
-    if not exact and len(ia):
-        keep = classify_pairs(a_s[ia], a_e[ia], b_s[jb], b_e[jb], t) == code
-        ia, jb = ia[keep], jb[keep]
+        ia, jb = _window_pairs(
+            a_s, lambda o: (np.maximum(a_s[o] - d, a_lo[o]), np.maximum(a_s[o] - t - 1, a_lo[o] - 1)),
+            b_e, max_pairs, what)
+    if len(ia):
+        keep = _residual(code, a_s[ia], a_e[ia], b_s[jb], b_e[jb], t)
+        if keep is not None:
+            ia, jb = ia[keep], jb[keep]
     if len(ia) > 1:
         key = np.sort(ia * np.int64(len(b)) + jb)
         ia, jb = key // len(b), key % len(b)
-    return ia.astype(np.int64), jb.astype(np.int64)
+    return ia.astype(np.int64, copy=False), jb.astype(np.int64, copy=False)
+
+
+def _residual(
+    code: int, a_s: IntArray, a_e: IntArray, b_s: IntArray, b_e: IntArray, t: int
+) -> BoolArray | None:
+    """What a candidate from :func:`allen_join`'s window must still satisfy (None: nothing)."""
+    if code == EQUALS:
+        return np.asarray(np.abs(a_e - b_e) <= t)
+    if code in (STARTS, OVERLAPS, DURING):
+        return np.asarray(a_e < b_e - t)
+    if code in (STARTED_BY, CONTAINS, OVERLAPPED_BY):
+        return np.asarray(a_e > b_e + t)
+    if code == FINISHES:
+        return np.asarray(a_s > b_s + t)
+    if code == FINISHED_BY:
+        return np.asarray(a_s < b_s - t)
+    if code == MEETS:
+        return np.asarray((a_s < b_s - t) & (a_e < b_e - t))
+    if code == MET_BY:
+        return np.asarray((a_s > b_s + t) & (a_e > b_e + t))
+    return None  # before/after: the window is exact
 
 
 def allen_semijoin(
@@ -383,16 +443,16 @@ def allen_semijoin(
     if len(a) == 0 or len(b) == 0:
         return mask
     if max_distance is None and code in (BEFORE, AFTER):
-        tb, a_s, a_e, b_s, b_e, ra, rb, layout = _aligned(a, b, same_media)
-        t = min(floor_ticks(tol, tb), int(layout.hi[-1] - layout.lo[0]) + 1)
-        k = len(layout.media)
+        al = _align(a, b, same_media)
+        t = min(floor_ticks(tol, al.time_base), al.span)
+        k = len(al.layout.media)
         if code == BEFORE:
             last_start = np.full(k, np.iinfo(np.int64).min, dtype=np.int64)
-            np.maximum.at(last_start, rb, b_s)
-            return np.asarray(a_e + t < last_start[ra], dtype=np.bool_)
+            np.maximum.at(last_start, al.b_rank, al.b_start)
+            return np.asarray(al.a_end + t < last_start[al.a_rank], dtype=np.bool_)
         first_end = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first_end, rb, b_e)
-        return np.asarray(a_s - t > first_end[ra], dtype=np.bool_)
+        np.minimum.at(first_end, al.b_rank, al.b_end)
+        return np.asarray(al.a_start - t > first_end[al.a_rank], dtype=np.bool_)
     ia, _ = allen_join(a, b, relation, tolerance, max_distance, same_media, max_pairs)
     mask[ia] = True
     return mask

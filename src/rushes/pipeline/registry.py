@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
@@ -40,6 +41,20 @@ def _load_builtins() -> None:
     _loaded = True
     for mod in _BUILTIN_MODULES:
         importlib.import_module(mod)
+    # third-party analyzers: installed packages declare an entry point in the group
+    # "rushes.analyzers"; RUSHES_PLUGINS=mod1,mod2 imports modules by name (handy in development)
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="rushes.analyzers"):
+        try:
+            ep.load()
+        except Exception as exc:
+            raise QueryError(f"analyzer plugin {ep.name!r} failed to load: {exc}") from exc
+    for mod in filter(None, (m.strip() for m in os.environ.get("RUSHES_PLUGINS", "").split(","))):
+        try:
+            importlib.import_module(mod)
+        except ImportError as exc:
+            raise QueryError(f"RUSHES_PLUGINS: cannot import {mod!r}: {exc}") from exc
 
 
 def add_builtin_module(module: str) -> None:

@@ -40,6 +40,7 @@ def run_item(library_root: str, job_id: int, seq: int, path: str, analyzers: Seq
              retries: int, force: bool) -> dict[str, Any]:
     """Process one file of a job; the item's state in the catalog is the durable record."""
     lib = _library(library_root)
+    lib.config = lib.load_config()  # pick up calibrations/overrides saved since the last file
     store: JobStore = lib.jobs
     control = JobControl(store, job_id)
     try:
