@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SHARED_DATA, make_video, needs_shared, shared
 
+from conftest import SHARED_DATA, make_video, needs_shared, shared
 from rushes.errors import (
     CorruptMediaError,
     EmptyMediaError,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import TESTS, make_video
 
+from conftest import TESTS, make_video
 from rushes.catalog import Catalog
 from rushes.cli.main import cli
 from rushes.library import Library

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import needs_shared, shared
 
+from conftest import needs_shared, shared
 from rushes.errors import JobCancelled
 from rushes.media import (
     AUDIO_RATE,

@@ -342,7 +342,8 @@ def _py(value: Any) -> Any:
 def _seconds_to_ticks(values: Sequence[float | Fraction] | FloatArray, time_base: Fraction) -> IntArray:
     arr = list(values) if not isinstance(values, np.ndarray) else values
     if isinstance(arr, np.ndarray) and arr.dtype.kind == "f":
-        return np.rint(arr / float(time_base)).astype(np.int64)
+        ticks: IntArray = np.rint(arr / float(time_base)).astype(np.int64)
+        return ticks
     out = np.empty(len(arr), dtype=np.int64)
     for i, v in enumerate(arr):
         out[i] = round(Fraction(v) / time_base) if isinstance(v, Fraction | int) else round(

@@ -252,7 +252,7 @@ class Library:
 
     # -- job control ----------------------------------------------------------------------
     def list_jobs(self) -> list[JobRecord]:
-        return self.jobs.list()
+        return self.jobs.recent()
 
     def pause_job(self, job_id: int) -> JobRecord:
         return self.jobs.pause(job_id)
@@ -284,7 +284,7 @@ class Library:
 
     def status(self) -> dict[str, Any]:
         summary = self.catalog.summary()
-        jobs = [j.to_dict() for j in self.jobs.list(limit=10)]
+        jobs = [j.to_dict() for j in self.jobs.recent(limit=10)]
         return {"library": str(self.root), **summary, "jobs": jobs}
 
     def info(self, ref: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from rushes.analyzers._runs import runs_to_intervals
 from rushes.media.decode import AUDIO_RATE, AudioChunk
@@ -40,8 +41,8 @@ class AudioLevels(Analyzer):
         self._win = max(1, round(self.p.window_s * AUDIO_RATE))
         self._carry = np.zeros(0, dtype=np.float32)
         self._t0: float | None = None
-        self._db: list[np.ndarray] = []
-        self._peak: list[np.ndarray] = []
+        self._db: list[npt.NDArray[np.float64]] = []
+        self._peak: list[npt.NDArray[np.float64]] = []
 
     def wants_audio(self) -> bool:
         return True

@@ -308,7 +308,8 @@ class Catalog:
 
     def invalidate(self, media_id: int | None = None, analyzer: str | None = None) -> int:
         """Forget cached results (and their tracks/artifact rows) so they are recomputed."""
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         if media_id is not None:
             clauses.append("media_id=?")
             params.append(media_id)
@@ -335,7 +336,8 @@ class Catalog:
         ``label`` accepts ``*``/``?`` wildcards (SQL GLOB). ``start_s``/``end_s`` keep rows that
         overlap that window.
         """
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         if track is not None:
             clauses.append("track GLOB ?" if any(c in track for c in "*?[") else "track=?")
             params.append(track)
@@ -494,7 +496,7 @@ def _rows_to_intervals(rows: Sequence[sqlite3.Row]) -> Intervals:
     attrs = [json.loads(r["attrs"]) if r["attrs"] else {} for r in rows]
     data: dict[str, Any] = {"track": np.array([r["track"] for r in rows], dtype=object)}
     if any(attrs):
-        data["attrs"] = np.array(attrs + [None], dtype=object)[:-1]
+        data["attrs"] = np.array([*attrs, None], dtype=object)[:-1]
     return Intervals(
         starts, ends, np.array([r["label"] for r in rows] + [None], dtype=object)[:-1],
         np.array([r["score"] for r in rows], dtype=np.float64),

@@ -41,7 +41,8 @@ def register(cli: click.Group) -> None:
     @cli.command("ingest")
     @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
     @library_option
-    @click.option("--analyzers", "-a", help="Comma-separated analyzers (default: the default set; see `rushes analyzers`).")
+    @click.option("--analyzers", "-a",
+                  help="Comma-separated analyzers (default: the default set; see `rushes analyzers`).")
     @click.option("--workers", "-j", type=click.IntRange(1, 64), help="Parallel files (default: number of cores).")
     @click.option("--engine", type=click.Choice(["serial", "process"]), help="Execution engine (default: automatic).")
     @click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True,
@@ -150,7 +151,7 @@ def register(cli: click.Group) -> None:
         """List the analyzers, their parameters and defaults."""
         from rushes.pipeline.registry import all_analyzers
 
-        rows = []
+        rows: list[dict[str, Any]] = []
         for name, cls in all_analyzers().items():
             rows.append({"name": name, "version": cls.version, "default": cls.default,
                          "requires": list(cls.requires), "media": sorted(cls.media_kinds),

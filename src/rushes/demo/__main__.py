@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rushes.demo.reel import generate_reel
 from rushes.errors import RushesError
+from rushes.timecode import parse_rate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=360)
-    parser.add_argument("--fps", type=Fraction, default=Fraction(24), help="frame rate, e.g. 24 or 24000/1001")
+    parser.add_argument("--fps", type=parse_rate, default=Fraction(24),
+                        help="frame rate, e.g. 24, 25, 24000/1001 or 23.976")
     parser.add_argument("--segment-seconds", type=float, default=None,
                         help="scale the take layout: setup = s, action-to-cut = 2 s")
     parser.add_argument("--snr", type=float, default=None, dest="snr_db",

@@ -234,15 +234,15 @@ def render_slate_rgba(
         # Rotate about the hinge (bottom-left corner of the top stick), lifting the far end
         # as high as the head room above the sticks allows.
         angle = math.degrees(math.asin(min(0.5, head / max(1, stick_w)))) * 0.95
-        pad = max(stick_w, height)
-        holder = Image.new("RGBA", (pad + width, pad + height), (0, 0, 0, 0))
-        holder.alpha_composite(upper, (pad, pad - stick_h))
-        turned = holder.rotate(angle, resample=Image.Resampling.BICUBIC, center=(pad, pad))
-        layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-        layer.alpha_composite(
-            turned, (0, 0), (pad - margin, pad - hinge_y, pad - margin + width, pad - hinge_y + height)
-        )
-        canvas.alpha_composite(layer)
+        sin_a = math.sin(math.radians(angle))
+        # A holder just big enough for the turned stick, hinge at (left, top) inside it.
+        left = math.ceil(stick_h * sin_a) + 2
+        top = math.ceil(stick_w * sin_a) + stick_h + 2
+        holder = Image.new("RGBA", (left + stick_w + 2, top + 2), (0, 0, 0, 0))
+        holder.alpha_composite(upper, (left, top - stick_h))
+        turned = holder.rotate(angle, resample=Image.Resampling.BICUBIC, center=(left, top))
+        dx, dy = margin - left, hinge_y - top
+        canvas.alpha_composite(turned, (max(0, dx), max(0, dy)), (max(0, -dx), max(0, -dy)))
     else:
         canvas.alpha_composite(upper, (margin, head))
 

@@ -357,7 +357,7 @@ def _demux_decode(
                 stats.bad_packets += 1
                 _note_bad(stats, p, exc)
                 continue
-            except (av.error.EOFError, av.error.ValueError) as exc:
+            except (av.error.EOFError, ValueError) as exc:
                 stats.bad_packets += 1
                 _note_bad(stats, p, exc)
                 continue
@@ -498,7 +498,7 @@ def read_frame_at(
         raise MediaError(f"{p}: no video stream")
     with map_media_errors(p), av.open(str(p), metadata_errors="ignore") as container:
         stream = container.streams.video[0]
-        tb = Fraction(stream.time_base)
+        tb = Fraction(stream.time_base or Fraction(1, 90000))
         w, h = spec.output_size(v.width, v.height)
         if info.kind != "image":
             seek_pts = int((target + info.start_time) / tb)

@@ -99,7 +99,8 @@ class MediaInfo:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: Fractions become ``"num/den"`` strings plus float seconds where useful."""
-        return _jsonable(asdict(self))
+        out: dict[str, Any] = _jsonable(asdict(self))
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MediaInfo:
@@ -167,7 +168,8 @@ def probe(path: str | Path, *, scan_vfr: bool = True, scan_duration: bool = True
 
         duration = container_duration
         if duration is None and not is_image:
-            duration = max((s.duration for s in (*videos, *audios) if s.duration), default=None)
+            stream_durations = [d for d in (*(v.duration for v in videos), *(a.duration for a in audios)) if d]
+            duration = max(stream_durations) if stream_durations else None
         vfr_flags: dict[int, bool] = {}
         scanned_end: Fraction | None = None
         if not is_image and (scan_vfr or (duration is None and scan_duration)) and vstreams:

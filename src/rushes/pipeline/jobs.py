@@ -118,7 +118,7 @@ class JobStore:
             message=row["message"], counts=counts,
         )
 
-    def list(self, limit: int = 50) -> list[JobRecord]:
+    def recent(self, limit: int = 50) -> list[JobRecord]:
         ids = [int(r[0]) for r in self.catalog.execute("SELECT id FROM jobs ORDER BY id DESC LIMIT ?", (limit,))]
         return [self.get(i) for i in ids]
 

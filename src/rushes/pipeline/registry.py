@@ -17,7 +17,7 @@ A = TypeVar("A", bound=type[Analyzer])
 _REGISTRY: dict[str, type[Analyzer]] = {}
 #: modules that define built-in analyzers; imported on first lookup (their heavy dependencies
 #: are imported lazily inside the analyzers, so listing them is cheap)
-_BUILTIN_MODULES = (
+_BUILTIN_MODULES: tuple[str, ...] = (
     "rushes.analyzers.thumbnails",
     "rushes.analyzers.levels",
     "rushes.analyzers.audio_levels",

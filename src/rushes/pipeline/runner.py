@@ -388,7 +388,7 @@ def _move_artifacts(
     rel_dir = Path("artifacts") / fp_dir[:2] / fp_dir / analyzer / key[:16]
     dest_dir = library_root / rel_dir
     dest_dir.mkdir(parents=True, exist_ok=True)
-    out = []
+    out: list[tuple[str, str, str, int, Mapping[str, Any]]] = []
     for art in output.artifacts:
         dest = dest_dir / art.path.name
         tmp = dest.with_name(f".{dest.name}.tmp{os.getpid()}")

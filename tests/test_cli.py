@@ -1,0 +1,69 @@
+"""The CLI in-process: JSON shapes, exit codes, error messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from rushes.cli.main import cli
+
+
+def run(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(cli, list(args))
+    return res.exit_code, res.output
+
+
+def test_ingest_status_info_json(tmp_path: Path, clip_av: Path, png_file: Path) -> None:
+    lib = str(tmp_path / "lib")
+    code, out = run("ingest", str(clip_av), str(png_file), "-L", lib, "--json", "-j", "1")
+    assert code == 0, out
+    rep = json.loads(out)
+    assert rep["summary"] == {**rep["summary"], "inputs": 2, "ok": 2, "failed": 0}
+    assert all(i["status"] == "ok" and "error" not in i for i in rep["inputs"])
+
+    code, out = run("status", "-L", lib, "--json")
+    st = json.loads(out)
+    assert code == 0 and st["media"] == 2 and st["media_by_kind"] == {"video": 1, "image": 1}
+    assert {"thumbnails", "levels", "audio_levels"} <= set(st["analyzers"])
+    assert st["jobs"][0]["state"] == "completed"
+
+    code, out = run("info", clip_av.name, "-L", lib, "--json")
+    info = json.loads(out)
+    assert code == 0 and info["name"] == clip_av.name and info["kind"] == "video"
+    assert info["probe"]["video"][0]["frame_rate"] == "24"
+    assert {a["analyzer"] for a in info["analyzers"]} == {"thumbnails", "levels", "audio_levels"}
+    assert any(a["kind"] == "thumbnail" for a in info["artifacts"])
+
+    code, out = run("status", "-L", lib)
+    assert code == 0 and "media: 2" in out
+
+
+def test_info_on_file_outside_library(tmp_path: Path, clip_ntsc_tc: Path) -> None:
+    code, out = run("info", str(clip_ntsc_tc), "-L", str(tmp_path / "none"), "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["in_library"] is False and data["start_timecode"] == "01:00:00;00"
+
+
+def test_errors_and_exit_codes(tmp_path: Path, clip_av: Path) -> None:
+    code, out = run("status", "-L", str(tmp_path / "nothing"))
+    assert code == 3 and "no library" in out
+    code, out = run("ingest", str(clip_av), "-a", "nope", "-L", str(tmp_path / "l"))
+    assert code == 2 and "unknown analyzer" in out
+    code, out = run("info", "missing.mov", "-L", str(tmp_path / "l"))
+    assert code == 2 and "no media matching" in out
+    code, out = run("ingest", str(tmp_path / "empty-dir-that-does-not-exist"), "-L", str(tmp_path / "l"))
+    assert code == 1 and "no such file" in out
+    empty = tmp_path / "emptydir"
+    empty.mkdir()
+    code, out = run("ingest", str(empty), "-L", str(tmp_path / "l"))
+    assert code == 2 and "nothing to ingest" in out
+
+
+def test_analyzers_listing() -> None:
+    code, out = run("analyzers", "--json")
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert code == 0 and rows["thumbnails"]["params"]["count"] == "6"
+    assert rows["levels"]["default"] is True
