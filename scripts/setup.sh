@@ -7,9 +7,9 @@ EXTRAS="${1:-all,dev}"
 PY="${PYTHON:-python3}"
 
 # System packages some features/tests use (installed only when missing; we are root on CI).
-APT_PACKAGES="${RUSHES_APT_PACKAGES:-espeak-ng}"
+APT_PACKAGES="${RUSHES_APT_PACKAGES:-}"
 missing=""
-for pkg in $APT_PACKAGES; do
+for pkg in $APT_PACKAGES; do  # none needed yet: PyAV bundles FFmpeg, Piper comes from PyPI
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 if [ -n "$missing" ]; then

@@ -67,3 +67,13 @@ def test_analyzers_listing() -> None:
     rows = {r["name"]: r for r in json.loads(out)}
     assert code == 0 and rows["thumbnails"]["params"]["count"] == "6"
     assert rows["levels"]["default"] is True
+
+
+def test_demo_generates_and_ingests(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    code, out = run("demo", "-L", str(lib), "--files", "1", "--takes", "1")
+    assert code == 0, out
+    truth = json.loads((lib / "demo-footage" / "truth.json").read_text())
+    assert len(truth["files"]) == 1
+    code, out = run("status", "-L", str(lib), "--json")
+    assert json.loads(out)["media"] == 1
