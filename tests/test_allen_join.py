@@ -77,21 +77,20 @@ def test_each_pair_is_found_by_exactly_one_relation():
 
 def test_join_rebases_to_a_common_time_base():
     rng = np.random.default_rng(5)
-    a = random_track(rng, 200, time_base=Fraction(1, 25))  # frames at 25 fps
-    b = random_track(rng, 200, horizon=16000, longest=1600, time_base=Fraction(1, 1000))  # ms
-    for relation in ("during", "overlaps", "meets", "starts", "before"):
-        i, j = allen_join(a, b, relation, tolerance=Fraction(1, 25), max_distance=2)
-        # reference in exact seconds
-        expected = []
-        for x in range(len(a)):
-            for y in range(len(b)):
-                if a.media[x] != b.media[y]:
-                    continue
-                r = relation_of(a.start[x] * a.time_base, a.end[x] * a.time_base,
-                                b.start[y] * b.time_base, b.end[y] * b.time_base, Fraction(1, 25))
-                gap = b.start[y] * b.time_base - a.end[x] * a.time_base
-                if r == relation and (relation != "before" or gap <= 2):
-                    expected.append((x, y))
+    a = random_track(rng, 120, time_base=Fraction(1, 25))  # frames at 25 fps
+    b = random_track(rng, 120, horizon=16000, longest=1600, time_base=Fraction(1, 1000))  # ms
+    tol = Fraction(1, 25)
+    # reference in exact seconds (Fractions), computed once per pair
+    pairs = {}
+    for x in range(len(a)):
+        for y in range(len(b)):
+            if a.media[x] == b.media[y]:
+                a_s, a_e = a.start[x] * a.time_base, a.end[x] * a.time_base
+                b_s, b_e = b.start[y] * b.time_base, b.end[y] * b.time_base
+                pairs[(x, y)] = (relation_of(a_s, a_e, b_s, b_e, tol), b_s - a_e)
+    for relation in ("during", "overlaps", "meets", "starts", "before", "finished_by"):
+        i, j = allen_join(a, b, relation, tolerance=tol, max_distance=2)
+        expected = sorted(k for k, (r, gap) in pairs.items() if r == relation and (relation != "before" or gap <= 2))
         assert list(zip(i.tolist(), j.tolist(), strict=True)) == expected
 
 
@@ -148,3 +147,24 @@ def test_join_property(rows_a, rows_b, relation, tol_ticks, dist_ticks):
     dist = None if dist_ticks is None else dist_ticks * TB
     i, j = allen_join(a, b, relation, tolerance=tol_ticks * TB, max_distance=dist)
     assert list(zip(i.tolist(), j.tolist(), strict=True)) == brute_force(a, b, relation, tol_ticks, dist_ticks)
+
+
+@pytest.mark.slow
+def test_million_interval_joins_are_fast():
+    """Benchmark-as-test: two tracks of 1,000,000 intervals (bench/bench_patterns.py has the figures)."""
+    import time
+
+    rng = np.random.default_rng(0)
+
+    def big() -> Intervals:
+        n = 1_000_000
+        start = rng.integers(0, 7_200_000_000, n)  # 2 hours in microseconds
+        end = start + rng.exponential(3e6, n).astype(np.int64)
+        return Intervals.from_ticks(start, end, "x", Fraction(1, 1_000_000), media=rng.integers(0, 100, n).tolist())
+
+    a, b = big(), big()
+    for relation, kwargs in (("during", {}), ("overlaps", {}), ("before", {"max_distance": 5})):
+        t0 = time.perf_counter()
+        i, _ = allen_join(a, b, relation, **kwargs)
+        assert time.perf_counter() - t0 < 6.0  # ~1-2 s on 2 idle cores; generous for loaded CI
+        assert len(i) > 1_000_000

@@ -155,7 +155,7 @@ trees = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(trees)
 def test_to_text_round_trips(tree):
     text = to_text(tree)

@@ -38,6 +38,7 @@ _COMMAND_MODULES = (
     "rushes.cli.ingest_cmd",
     "rushes.cli.jobs_cmd",
     "rushes.cli.demo_cmd",
+    "rushes.cli.patterns_cmd",
 )
 
 library_option = click.option(

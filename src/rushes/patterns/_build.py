@@ -38,3 +38,13 @@ def build_intervals(
     sc = np.broadcast_to(np.asarray(score, dtype=np.float64), (n,)).copy()
     return Intervals(s, np.asarray(end, dtype=np.int64).reshape(-1), labels_array(labels, n), sc, m,
                      time_base, dict(data or {}))
+
+
+def last_end_per_media(iv: Intervals) -> dict[int, Fraction]:
+    """Seconds of the latest row end in each media of ``iv``."""
+    if len(iv) == 0:
+        return {}
+    ids = np.unique(iv.media)
+    ends = np.full(len(ids), np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(ends, np.searchsorted(ids, iv.media), iv.end)
+    return {int(m): Fraction(int(e)) * iv.time_base for m, e in zip(ids.tolist(), ends.tolist(), strict=True)}

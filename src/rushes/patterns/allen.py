@@ -351,6 +351,20 @@ def allen_join(
     >>> [v.tolist() for v in allen_join(x, y, "during")]
     [[1], [1]]
     """
+    return _join(a, b, relation, tolerance, max_distance, same_media, max_pairs, sort=True)
+
+
+def _join(
+    a: Intervals,
+    b: Intervals,
+    relation: str,
+    tolerance: Fraction | float,
+    max_distance: Fraction | float | None,
+    same_media: bool,
+    max_pairs: int | None,
+    sort: bool,
+) -> tuple[IntArray, IntArray]:
+    """:func:`allen_join`; ``sort=False`` skips ordering the pairs (for semi-joins)."""
     code = relation_code(relation)
     tol = as_seconds(tolerance, "tolerance")
     dist = None if max_distance is None else as_seconds(max_distance, "max_distance")
@@ -396,7 +410,7 @@ def allen_join(
         keep = _residual(code, a_s[ia], a_e[ia], b_s[jb], b_e[jb], t)
         if keep is not None:
             ia, jb = ia[keep], jb[keep]
-    if len(ia) > 1:
+    if sort and len(ia) > 1:
         key = np.sort(ia * np.int64(len(b)) + jb)
         ia, jb = key // len(b), key % len(b)
     return ia.astype(np.int64, copy=False), jb.astype(np.int64, copy=False)
@@ -453,6 +467,6 @@ def allen_semijoin(
         first_end = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(first_end, al.b_rank, al.b_end)
         return np.asarray(al.a_start - t > first_end[al.a_rank], dtype=np.bool_)
-    ia, _ = allen_join(a, b, relation, tolerance, max_distance, same_media, max_pairs)
+    ia, _ = _join(a, b, relation, tolerance, max_distance, same_media, max_pairs, sort=False)
     mask[ia] = True
     return mask

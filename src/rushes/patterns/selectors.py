@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from rushes.errors import QueryError
 
-__all__ = ["Selector", "escape_glob", "label_mask", "parse_selector"]
+__all__ = ["LabelIndex", "Selector", "escape_glob", "label_mask", "parse_selector"]
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -48,16 +48,30 @@ def _glob_regex(glob: str) -> re.Pattern[str]:
     return re.compile(fnmatch.translate(glob), re.IGNORECASE | re.DOTALL)
 
 
+class LabelIndex:
+    """Labels factorised once (distinct values + a code per row) for repeated glob matching."""
+
+    def __init__(self, labels: npt.NDArray[Any]) -> None:
+        lookup: dict[str, int] = {}
+        self.codes = np.fromiter(
+            (lookup.setdefault(str(x), len(lookup)) for x in labels), dtype=np.int64, count=len(labels))
+        self.distinct = list(lookup)
+
+    def mask(self, glob: str) -> BoolArray:
+        """Which rows' labels match ``glob``."""
+        if glob == "*":
+            return np.ones(len(self.codes), dtype=np.bool_)
+        rx = _glob_regex(glob)
+        hits = np.fromiter((rx.match(u) is not None for u in self.distinct), dtype=np.bool_,
+                           count=len(self.distinct))
+        return np.asarray(hits[self.codes], dtype=np.bool_)
+
+
 def label_mask(labels: npt.NDArray[Any], glob: str) -> BoolArray:
     """Which ``labels`` match ``glob`` (case-insensitive fnmatch syntax)."""
     if glob == "*":
         return np.ones(len(labels), dtype=np.bool_)
-    if len(labels) == 0:
-        return np.zeros(0, dtype=np.bool_)
-    rx = _glob_regex(glob)
-    uniq, inverse = np.unique(np.asarray([str(x) for x in labels], dtype=object), return_inverse=True)
-    hits = np.fromiter((rx.match(str(u)) is not None for u in uniq), dtype=np.bool_, count=len(uniq))
-    return np.asarray(hits[inverse], dtype=np.bool_)
+    return LabelIndex(labels).mask(glob)
 
 
 @dataclass(frozen=True)

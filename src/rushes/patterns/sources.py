@@ -16,7 +16,8 @@ import numpy as np
 
 from rushes.errors import QueryError
 from rushes.intervals import Intervals
-from rushes.patterns.selectors import label_mask
+from rushes.patterns._build import last_end_per_media
+from rushes.patterns.selectors import LabelIndex, label_mask
 
 __all__ = ["CatalogLike", "CatalogTrackSource", "DictTrackSource", "TrackSource"]
 
@@ -51,6 +52,7 @@ class DictTrackSource:
         durations: Mapping[int, Fraction | float | int] | None = None,
     ) -> None:
         self._tracks = dict(tracks)
+        self._index: dict[str, LabelIndex] = {}
         self._durations = None if durations is None else {
             int(k): Fraction(v).limit_denominator(10**9) if isinstance(v, float) else Fraction(v)
             for k, v in durations.items()
@@ -66,7 +68,11 @@ class DictTrackSource:
             known = ", ".join(self.tracks()) or "none"
             raise QueryError(f"unknown track {track!r} (known tracks: {known})")
         iv = self._tracks[track]
-        mask = label_mask(iv.label, label_glob)
+        if label_glob == "*":
+            return iv
+        if track not in self._index:
+            self._index[track] = LabelIndex(iv.label)
+        mask = self._index[track].mask(label_glob)
         return iv if bool(np.all(mask)) else iv[mask]
 
     def durations(self) -> dict[int, Fraction]:
@@ -75,9 +81,8 @@ class DictTrackSource:
             return dict(self._durations)
         out: dict[int, Fraction] = {}
         for iv in self._tracks.values():
-            for m in np.unique(iv.media).tolist():
-                end = Fraction(int(iv.end[iv.media == m].max())) * iv.time_base
-                out[int(m)] = max(out.get(int(m), Fraction(0)), end)
+            for m, end in last_end_per_media(iv).items():
+                out[m] = max(out.get(m, Fraction(0)), end)
         return out
 
 
