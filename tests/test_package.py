@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from rushes import errors
 
@@ -26,7 +27,7 @@ def test_exit_codes_are_distinct_and_documented() -> None:
     assert len(codes) == len(set(codes))
     assert errors.ExitCode.COMPLETED_WITH_FAILURES != errors.ExitCode.OK
     doc = (errors.__file__ or "").replace("errors.py", "cli/main.py")
-    text = open(doc).read()
+    text = Path(doc).read_text()
     for c in codes:
         assert f"\n{c} " in text or f"\n{c:<4}" in text, f"exit code {c} is not documented in cli/main.py"
 
