@@ -59,12 +59,14 @@ def test_pattern_run_png_and_save_track(lib_with_tracks: Path, tmp_path: Path) -
                     '"tag:text" = 1.0\n"takes:*" = 1.0\n')
     L = str(lib_with_tracks)
     code, out = run("patterns", "run", str(toml), "-L", L, "--json", "--png", str(tmp_path / "png"),
-                    "--save-track", "pattern_person_text")
+                    "--save-track", "pattern_person_text", "--html", str(tmp_path / "r.html"))
     assert code == 0, out
     data = json.loads(out)
     assert data["count"] == 4  # per file: person+take over [0.2, 0.6], text+take over [0.8, 1.2]
     assert {(h["start"], h["end"]) for h in data["hits"]} == {(0.2, 0.6), (0.8, 1.2)}
     assert all(Path(p).stat().st_size > 1000 for p in data["png"].values())
+    page = (tmp_path / "r.html").read_text()
+    assert page.count("data:image/png;base64,") == 2 and "http" not in page
     code, out = run("query", "pattern_person_text:*", "-L", L, "--json")
     assert json.loads(out)["count"] == 4
     truth = tmp_path / "truth.csv"

@@ -137,11 +137,14 @@ def register(cli: click.Group) -> None:
     @click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--edl", "edl_out", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--otio", "otio_out", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Write a self-contained HTML report (curves + hits).")
     @click.option("--save-track", help="Store the hits in the catalog as this track (e.g. pattern_ending).")
     @click.option("--json", "as_json", is_flag=True)
     @run_command
     def run(pattern_file: Path, library: Path, media: str | None, png_dir: Path | None, csv_out: Path | None,
-            edl_out: Path | None, otio_out: Path | None, save_track: str | None, as_json: bool) -> None:
+            edl_out: Path | None, otio_out: Path | None, html_out: Path | None, save_track: str | None,
+            as_json: bool) -> None:
         """Run PATTERN_FILE (TOML): intensity curve per file and the intervals above threshold."""
         from rushes.library import Library
         from rushes.patterns import CatalogTrackSource, load_pattern, render_curve_png, run_pattern
@@ -152,6 +155,10 @@ def register(cli: click.Group) -> None:
             result = run_pattern(CatalogTrackSource(lib.catalog, mid), pattern, mid)
             names, _, _ = _names_rates(lib)
             pngs: dict[str, str] = {}
+            if html_out is not None and png_dir is None:
+                import tempfile
+
+                png_dir = Path(tempfile.mkdtemp(prefix="rushes-curves-"))
             if png_dir is not None:
                 png_dir.mkdir(parents=True, exist_ok=True)
                 for m, curve in result.curves.items():
@@ -164,6 +171,8 @@ def register(cli: click.Group) -> None:
             if save_track:
                 _save_track(lib, save_track, result.hits, pattern_file)
         rows = _hits_rows(result.hits, names)
+        if html_out is not None:
+            html_out.write_text(_html_report(pattern.name, pattern.threshold, rows, pngs), encoding="utf-8")
         if as_json:
             print_json({"pattern": pattern.name, "hits": rows, "count": len(rows), "png": pngs})
             return
@@ -246,6 +255,30 @@ def register(cli: click.Group) -> None:
                                       tracks=tracks)
         click.echo(f"imported {sum(len(t) for t in tracks.values())} interval(s) into "
                    f"{len(tracks)} track(s) for {m.name}: " + ", ".join(sorted(tracks)))
+
+
+def _html_report(name: str, threshold: float, rows: list[dict[str, Any]], pngs: dict[str, str]) -> str:
+    """One self-contained page: a curve chart (inline PNG) and the hit table per file."""
+    import base64
+    import html
+
+    parts = [f"<!doctype html><meta charset='utf-8'><title>{html.escape(name)}</title>",
+             "<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}img{max-width:100%}"
+             "table{border-collapse:collapse}td,th{padding:2px 10px;border-bottom:1px solid #ddd;"
+             "text-align:right}td:first-child{text-align:left}</style>",
+             f"<h1>Pattern {html.escape(name)}</h1><p>threshold {threshold}; {len(rows)} hit(s)</p>"]
+    files = sorted(set(pngs) | {r["file"] for r in rows})
+    for f in files:
+        parts.append(f"<h2>{html.escape(f)}</h2>")
+        if f in pngs:
+            data = base64.b64encode(Path(pngs[f]).read_bytes()).decode()
+            parts.append(f"<img alt='intensity curve' src='data:image/png;base64,{data}'>")
+        hits = [r for r in rows if r["file"] == f]
+        if hits:
+            parts.append("<table><tr><th>start s</th><th>end s</th><th>score</th></tr>" + "".join(
+                f"<tr><td>{h['start']:.3f}</td><td>{h['end']:.3f}</td><td>{h['score']:.3f}</td></tr>" for h in hits)
+                + "</table>")
+    return "\n".join(parts)
 
 
 def _save_track(lib: Any, track: str, hits: Intervals, source: Path) -> None:
