@@ -1,0 +1,460 @@
+"""Slate layout parsing: OCR lines with character boxes → field values, by position.
+
+A slate is a form: printed labels (``ROLL``, ``SCENE``, ``TAKE``, ``PROD``, ``DIRECTOR``,
+``CAMERA``, ``DATE`` and their short forms) with hand-written values either **to the right**
+of the label on the same row (``DIRECTOR  J. OKAFOR``) or **below** it in the label's column
+(the big ROLL / SCENE / TAKE boxes). OCR often merges neighbouring values into one line
+(``A004 12A 3`` across three boxes), so values are assigned **per character**, using the
+character boxes RapidOCR returns:
+
+1. every line is split into tokens (at spaces and ``:``); a token that is a label (exactly,
+   or within one or two OCR slips for long labels, see :func:`~rushes.triage.slate.fields.label_field`)
+   becomes a *label*; ``SCENE12A`` is split into a label and a value;
+2. each remaining character goes to the nearest label on its row to its left (no other label in
+   between), else to the nearest label above it whose column holds it (a column runs from
+   the label's left edge to the next label on the label's row) with no label row in between;
+3. ROLL / SCENE / TAKE not found through labels are taken from the row of the largest short
+   codes, left to right (``4  7C  3``), at a lower confidence — slates whose labels are printed
+   sideways or are unreadable still give their numbers.
+
+Values are normalised (:func:`~rushes.triage.slate.fields.normalise_field`) and get a confidence:
+mean OCR character score x label match quality x (1 if the value is well formed, else 0.3)
+x (0.6 when read by position only).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rushes.triage.slate.fields import FIELDS, label_field, normalise_field, normalise_text
+
+__all__ = ["Box", "FieldValue", "LabelHit", "OcrGlyph", "OcrLine", "empty_fields", "lines_from_boxes", "parse_layout"]
+
+Box = tuple[float, float, float, float]
+"""Axis-aligned box ``(x0, y0, x1, y1)`` in image pixels."""
+
+_SPLIT_RE = re.compile(r"[\s:;]+")
+_DATE_RE = re.compile(
+    r"(\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}|\d{1,2}\s+[A-Za-z]{3,9}\.?\s+\d{2,4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{2,4})"
+)
+_CODE_RE = re.compile(r"^[0-9A-Za-z]{1,5}$")
+
+
+@dataclass(frozen=True)
+class OcrGlyph:
+    """One recognised character with its box, score and place in its line's text."""
+
+    char: str
+    score: float
+    box: Box
+    line: int
+    pos: int
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One line of text as OCR returned it: text, score, bounding box and character glyphs."""
+
+    text: str
+    score: float
+    box: Box
+    """Box in the levelled frame the layout is read in (the image rotated so text is horizontal)."""
+    glyphs: tuple[OcrGlyph, ...]
+    image_box: Box | None = None
+    """Bounding box in image pixels (``box`` when no levelling was needed)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (without the glyphs)."""
+        b = self.image_box or self.box
+        return {"text": self.text, "score": round(self.score, 4), "box": [round(v, 1) for v in b]}
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """A field read from a slate: normalised value (``None`` if unreadable), raw text, confidence."""
+
+    value: str | None
+    raw: str
+    confidence: float
+    source: str
+    """``label`` (found next to its printed label) or ``position`` (by the layout alone)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"value": self.value, "raw": self.raw, "confidence": round(self.confidence, 4),
+                "source": self.source}
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    """A printed label found on the slate."""
+
+    field: str
+    text: str
+    quality: float
+    box: Box
+    line: int
+
+
+@dataclass
+class _Piece:
+    text: str
+    glyphs: list[OcrGlyph]
+    label: tuple[str, float] | None
+
+
+def lines_from_boxes(
+    quads: Sequence[Sequence[Sequence[float]]],
+    texts: Sequence[str],
+    scores: Sequence[float],
+    chars: Sequence[Sequence[tuple[str, float, Sequence[Sequence[float]]]]] | None = None,
+) -> list[OcrLine]:
+    """Build :class:`OcrLine` objects from RapidOCR-style output.
+
+    ``quads`` are 4-point boxes per line, ``chars`` (optional) per-line ``(char, score, quad)``
+    tuples as RapidOCR's ``word_results`` gives them with ``return_single_char_box``. Characters
+    are matched to the non-space characters of the line text; when they do not line up (or are
+    absent) the line box is divided evenly among the characters.
+    """
+    out: list[OcrLine] = []
+    rot = _deskew(quads, texts)
+    for i, (quad, text, score) in enumerate(zip(quads, texts, scores, strict=True)):
+        box = _quad_box(quad, rot)
+        positions = [p for p, c in enumerate(text) if not c.isspace()]
+        glyphs: list[OcrGlyph] = []
+        line_chars = list(chars[i]) if chars is not None and i < len(chars) else []
+        if line_chars and len(line_chars) == len(positions) and all(
+            str(c[0]) == text[p] for c, p in zip(line_chars, positions, strict=True)
+        ):
+            for (ch, sc, q), p in zip(line_chars, positions, strict=True):
+                glyphs.append(OcrGlyph(str(ch), float(sc), _quad_box(q, rot), i, p))
+        elif text:
+            step = (box[2] - box[0]) / max(1, len(text))
+            for p in positions:
+                glyphs.append(OcrGlyph(text[p], float(score), (box[0] + p * step, box[1],
+                                                               box[0] + (p + 1) * step, box[3]), i, p))
+        out.append(OcrLine(text, float(score), box, tuple(glyphs), _quad_box(quad)))
+    return out
+
+
+def _deskew(quads: Sequence[Sequence[Sequence[float]]], texts: Sequence[str]) -> tuple[float, float]:
+    """(cos, sin) of the rotation that levels the text: minus the median angle of the lines' top
+    edges (lines of 3+ characters, wider than tall; angles beyond ±45° are ignored)."""
+    angles: list[float] = []
+    for quad, text in zip(quads, texts, strict=True):
+        if len(text.strip()) < 3 or len(quad) < 4:
+            continue
+        (x0, y0), (x1, y1) = (float(quad[0][0]), float(quad[0][1])), (float(quad[1][0]), float(quad[1][1]))
+        if abs(x1 - x0) < 1e-6:
+            continue
+        a = math.atan2(y1 - y0, x1 - x0)
+        if abs(a) < math.pi / 4:
+            angles.append(a)
+    if not angles:
+        return (1.0, 0.0)
+    a = sorted(angles)[len(angles) // 2]
+    if abs(a) < math.radians(1.0):
+        return (1.0, 0.0)
+    return (math.cos(-a), math.sin(-a))
+
+
+def _quad_box(quad: Sequence[Sequence[float]], rot: tuple[float, float] = (1.0, 0.0)) -> Box:
+    c, s = rot
+    xs = [float(p[0]) * c - float(p[1]) * s for p in quad]
+    ys = [float(p[0]) * s + float(p[1]) * c for p in quad]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _union(boxes: Sequence[Box]) -> Box:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _pieces(line: OcrLine) -> list[_Piece]:
+    """Split a line into label and value pieces (tokens; ``SCENE12A`` -> ``SCENE`` + ``12A``)."""
+    by_pos = {g.pos: g for g in line.glyphs}
+    out: list[_Piece] = []
+    for m in re.finditer(r"[^\s:;|]+", line.text):
+        token, start = m.group(0), m.start()
+        glyphs = [by_pos[p] for p in range(start, start + len(token)) if p in by_pos]
+        out.extend(_split_token(token, glyphs, start))
+    return out
+
+
+def _split_token(token: str, glyphs: list[OcrGlyph], start: int) -> list[_Piece]:
+    hit = label_field(token)
+    if hit is not None and not any(c.isdigit() for c in token):
+        return [_Piece(token, glyphs, hit)]
+    # a value run into the next printed label: "DuarteDATE" (the label in capitals after a small letter)
+    for n in range(4, min(len(token) - 1, 10) + 1):
+        tail, cut = token[-n:], len(token) - n
+        if tail.isalpha() and tail.isupper() and not token[cut - 1].isupper():
+            t = label_field(tail)
+            if t is not None and t[1] == 1.0:
+                head_g = [g for g in glyphs if g.pos < start + cut]
+                tail_g = [g for g in glyphs if g.pos >= start + cut]
+                return [*_split_token(token[:cut], head_g, start), _Piece(tail, tail_g, t)]
+    # a printed label run together with its value or with the next label: exact prefixes only
+    for n in range(min(len(token) - 1, 10), 3, -1):
+        head = token[:n]
+        if not head.isalpha():
+            continue
+        h = label_field(head)
+        if h is not None and h[1] == 1.0:
+            head_g = [g for g in glyphs if g.pos < start + n]
+            tail_g = [g for g in glyphs if g.pos >= start + n]
+            return [_Piece(head, head_g, h), *_split_token(token[n:], tail_g, start + n)]
+    return [_Piece(token, glyphs, None)]
+
+
+def _v_overlap(a: Box, b: Box) -> float:
+    return max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def parse_layout(lines: Sequence[OcrLine]) -> tuple[dict[str, FieldValue], list[LabelHit]]:
+    """Read the slate fields from OCR lines (see the module docstring)."""
+    labels: list[LabelHit] = []
+    values: list[OcrGlyph] = []
+    for line in lines:
+        for piece in _pieces(line):
+            if piece.label is not None and piece.glyphs:
+                labels.append(LabelHit(piece.label[0], piece.text, piece.label[1],
+                                       _union([g.box for g in piece.glyphs]), piece.glyphs[0].line))
+            else:
+                values.extend(piece.glyphs)
+
+    assigned: dict[int, list[OcrGlyph]] = {i: [] for i in range(len(labels))}
+    pending: list[OcrGlyph] = []
+    for g in values:
+        k = _assign_right(g, labels)
+        if k is None:
+            pending.append(g)
+        else:
+            assigned[k].append(g)
+    # a label with its value on its own row is an inline label: it takes nothing from below, and
+    # its row (label and value) closes the columns of the labels above it
+    # (ROLL/SCENE/TAKE stay column labels whatever follows them: an unread neighbour label's
+    # fragment such as "AKE" must not stop the box below from being read)
+    column_labels = [k for k in range(len(labels)) if not assigned[k] or labels[k].field in ("roll", "scene", "take")]
+    extents = [_union([lab.box, *(g.box for g in assigned[k])]) for k, lab in enumerate(labels)]
+    for g in pending:
+        k = _assign_below(g, labels, column_labels, extents)
+        if k is not None:
+            assigned[k].append(g)
+
+    fields: dict[str, FieldValue] = {}
+    used: dict[str, set[tuple[int, int]]] = {}
+    for k, lab in enumerate(labels):
+        glyphs = assigned[k]
+        if not glyphs:
+            continue
+        if lab.field in ("roll", "scene", "take"):
+            glyphs = _best_code_group(lab.field, glyphs)
+        raw = _join(glyphs)
+        value = _normalise(lab.field, raw)
+        mean = sum(g.score for g in glyphs) / len(glyphs)
+        conf = mean * lab.quality * (1.0 if value is not None else 0.3)
+        cand = FieldValue(value, raw, conf, "label")
+        old = fields.get(lab.field)
+        if old is None or (old.value is None and value is not None) or (
+            (old.value is None) == (value is None) and conf > old.confidence
+        ):
+            fields[lab.field] = cand
+            used[lab.field] = {(g.line, g.pos) for g in glyphs}
+    taken = {key for f, keys in used.items() if fields[f].value is not None for key in keys}
+    _positional_codes(lines, labels, fields, taken)
+    return fields, labels
+
+
+def _assign_right(g: OcrGlyph, labels: Sequence[LabelHit]) -> int | None:
+    """Index of the nearest label left of a value glyph on its row (no label in between)."""
+    gx0, gy0, _gx1, gy1 = g.box
+    best_right: tuple[float, int] | None = None
+    for k, lab in enumerate(labels):
+        _lx0, ly0, lx1, ly1 = lab.box
+        h = max(1.0, ly1 - ly0)
+        # on the label's row: the glyph's middle lies within the label's height (± half of it) —
+        # the tall value boxes under a row of labels overlap it but are centred well below
+        if not (ly0 - 0.5 * h <= (gy0 + gy1) / 2 <= ly1 + 0.5 * h):
+            continue
+        if gx0 < lx1 - 0.3 * h:
+            continue
+        # another label on the row between the two takes the glyph instead
+        blocked = any(
+            j != k and _v_overlap(m.box, lab.box) >= 0.5 * min(h, m.box[3] - m.box[1])
+            and m.box[0] >= lx1 - 0.3 * h and m.box[2] <= gx0 + 0.3 * h
+            for j, m in enumerate(labels)
+        )
+        if blocked:
+            continue
+        gap = (gx0 - lx1) / h
+        if gap > 40:
+            continue
+        if best_right is None or gap < best_right[0]:
+            best_right = (gap, k)
+    return None if best_right is None else best_right[1]
+
+
+def _assign_below(
+    g: OcrGlyph, labels: Sequence[LabelHit], candidates: Sequence[int], extents: Sequence[Box]
+) -> int | None:
+    """Index of the nearest label above a value glyph whose column holds it (no label row between)."""
+    gx0, gy0, gx1, gy1 = g.box
+    gcx = (gx0 + gx1) / 2
+    best_below: tuple[float, int] | None = None
+    for k in candidates:
+        lab = labels[k]
+        lx0, ly0, lx1, ly1 = lab.box
+        h = max(1.0, ly1 - ly0)
+        if (gy0 + gy1) / 2 <= ly1 or max(0.0, gy0 - ly1) > 8 * h:
+            continue
+        row = [m for j, m in enumerate(labels)
+               if j != k and _v_overlap(m.box, lab.box) >= 0.5 * min(h, m.box[3] - m.box[1])]
+        # columns of a row of labels tile the row: each ends where the next label's begins
+        right = [m.box[0] - 0.3 * (m.box[3] - m.box[1]) for m in row if m.box[0] > lx1 - 0.3 * h]
+        has_left = any(m.box[2] < lx0 + 0.3 * h for m in row)
+        col_start = lx0 - (0.3 if has_left else 0.8) * h
+        left_x = [m.box[0] for m in row if m.box[2] < lx0 + 0.3 * h]
+        if right:
+            col_end = min(right)
+        elif left_x:  # last label of a row whose next label was not read: about one column wide
+            col_end = lx0 + 1.4 * (lx0 - max(left_x))
+        else:
+            col_end = lx0 + max(8 * h, 4 * (lx1 - lx0))
+        if not (col_start <= gcx < col_end):
+            continue
+        # a row of labels between the label and the glyph ends the label's column
+        if any(
+            j != k and m.box[1] >= ly1 - 0.2 * h and m.box[3] <= gy0 + 0.25 * (gy1 - gy0)
+            and extents[j][2] > col_start and extents[j][0] < col_end
+            for j, m in enumerate(labels)
+        ):
+            continue
+        gap = max(0.0, gy0 - ly1) / h
+        if best_below is None or gap < best_below[0]:
+            best_below = (gap, k)
+    return None if best_below is None else best_below[1]
+
+
+def _best_code_group(name: str, glyphs: list[OcrGlyph]) -> list[OcrGlyph]:
+    """A code is one run of adjacent characters: split the glyphs at gaps wider than half a
+    character (and between lines) and keep the run that reads as a valid value — the longest,
+    then the most confident. Column rules and chalk lines read as ``1``/``3`` drop out this way."""
+    groups = _gap_groups(glyphs)
+    if len(groups) == 1:
+        return glyphs
+
+    def key(grp: list[OcrGlyph]) -> tuple[bool, int, float]:
+        text = "".join(g.char for g in grp)
+        return (normalise_field(name, text) is not None, len(text), sum(g.score for g in grp) / len(grp))
+
+    return max(groups, key=key)
+
+
+def _join(glyphs: Sequence[OcrGlyph]) -> str:
+    """Text of glyphs in reading order (rows top to bottom, then line and position)."""
+    line_top: dict[int, float] = {}
+    for g in glyphs:
+        line_top[g.line] = min(line_top.get(g.line, g.box[1]), g.box[1])
+    ordered = sorted(glyphs, key=lambda g: (line_top[g.line], g.line, g.pos))
+    parts: list[str] = []
+    prev: OcrGlyph | None = None
+    for g in ordered:
+        if prev is not None and (g.line != prev.line or g.pos > prev.pos + 1):
+            parts.append(" ")
+        parts.append(g.char)
+        prev = g
+    return "".join(parts)
+
+
+def _normalise(name: str, raw: str) -> str | None:
+    if name == "date":
+        m = _DATE_RE.search(raw)
+        return normalise_text(m.group(0)) if m else normalise_field(name, raw)
+    if name in ("roll", "scene", "take"):
+        # a code is one token; prefer the first token that parses (stray marks around it are dropped)
+        value = normalise_field(name, raw.replace(" ", ""))
+        if value is not None:
+            return value
+        for token in raw.split():
+            if not any(c.isdigit() for c in token):
+                continue
+            value = normalise_field(name, token)
+            if value is not None:
+                return value
+        return None
+    return normalise_field(name, raw)
+
+
+def _positional_codes(
+    lines: Sequence[OcrLine], labels: Sequence[LabelHit], fields: dict[str, FieldValue], taken: set[tuple[int, int]]
+) -> None:
+    """Fill missing roll/scene/take from the row of the biggest short codes, left to right."""
+    missing = [f for f in ("roll", "scene", "take") if fields.get(f) is None or fields[f].value is None]
+    if not missing:
+        return
+    codes: list[tuple[Box, str, float]] = []
+    for line in lines:
+        for piece in _pieces(line):
+            if piece.label is not None or not piece.glyphs:
+                continue
+            for group in _gap_groups(piece.glyphs):
+                _add_code(group, taken, codes)
+    if len(codes) < 2:
+        return
+    _fill_from_rows(codes, missing, fields)
+
+
+def _gap_groups(glyphs: Sequence[OcrGlyph]) -> list[list[OcrGlyph]]:
+    """Runs of adjacent glyphs of one line (split where the gap exceeds half a character)."""
+    groups: list[list[OcrGlyph]] = []
+    for g in sorted(glyphs, key=lambda g: (g.line, g.pos)):
+        prev = groups[-1][-1] if groups else None
+        if prev is not None and prev.line == g.line and g.box[0] - prev.box[2] <= 0.5 * max(1.0, g.box[2] - g.box[0]):
+            groups[-1].append(g)
+        else:
+            groups.append([g])
+    return groups
+
+
+def _add_code(group: list[OcrGlyph], taken: set[tuple[int, int]], codes: list[tuple[Box, str, float]]) -> None:
+    """Record a run of glyphs as a candidate code (its text blanked when a field already owns it)."""
+    text = re.sub(r"[^0-9A-Za-z]", "", "".join(g.char for g in group))
+    if not _CODE_RE.match(text) or not any(c.isdigit() for c in text):
+        return
+    box = _union([g.box for g in group])
+    used = any((g.line, g.pos) in taken for g in group)
+    codes.append((box, "" if used else text, sum(g.score for g in group) / len(group)))
+
+
+def _fill_from_rows(codes: list[tuple[Box, str, float]], missing: list[str], fields: dict[str, FieldValue]) -> None:
+    """Assign roll/scene/take from the row of the tallest codes, left to right."""
+    # rows of codes (vertical overlap), scored by height: the ROLL/SCENE/TAKE values are the biggest
+    codes.sort(key=lambda c: c[0][3] - c[0][1], reverse=True)
+    best_row: list[tuple[Box, str, float]] = []
+    for anchor in codes:
+        ah = anchor[0][3] - anchor[0][1]
+        row = [c for c in codes if _v_overlap(c[0], anchor[0]) >= 0.5 * min(ah, c[0][3] - c[0][1])
+               and (c[0][3] - c[0][1]) >= 0.5 * ah]
+        if len(row) >= 2:
+            best_row = row
+            break
+    if not best_row:
+        return
+    best_row.sort(key=lambda c: c[0][0])
+    names = ("roll", "scene", "take") if len(best_row) >= 3 else ("scene", "take")
+    for name, (_box, text, score) in zip(names, best_row[-3:] if len(best_row) >= 3 else best_row, strict=False):
+        if name not in missing or not text:
+            continue
+        value = normalise_field(name, text)
+        if value is None:
+            continue
+        fields[name] = FieldValue(value, text, score * 0.6, "position")
+
+
+def empty_fields() -> dict[str, FieldValue]:
+    """A reading with nothing found (every field ``None`` with confidence 0)."""
+    return {f: FieldValue(None, "", 0.0, "none") for f in FIELDS}

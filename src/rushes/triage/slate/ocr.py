@@ -1,0 +1,239 @@
+"""Read a slate's fields with RapidOCR (PP-OCR ONNX models shipped inside the ``rapidocr`` wheel).
+
+:func:`read_slate` runs text detection + recognition once on an image (a full-resolution frame or
+a crop), keeps per-character boxes, and hands the lines to the layout parser
+(:func:`~rushes.triage.slate.layout.parse_layout`)::
+
+    reading = read_slate(frame)                # (H, W, 3) uint8 RGB
+    reading.value("scene"), reading.fields["take"].confidence, reading.char_count
+
+Engine settings, chosen on rendered and real slates (see ``docs/slates.md``): the angle
+classifier is **off** (it turned upside-down slates into confident nonsense), text detection runs
+on the image scaled so its longest side is :attr:`OcrSettings.det_side` (small frames are
+upscaled first — small slates read much better), and ONNX Runtime uses
+:func:`rushes.models.base.worker_threads` intra-op threads with one inter-op thread. The model
+files are passed explicitly, so the ids in :func:`ocr_model_id` are the hashes of the files that
+actually run. One engine per settings is loaded lazily, once per process, behind a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from rushes.errors import ModelNotAvailable
+from rushes.models.base import LazyModel, file_sha256, package_file, worker_threads
+from rushes.triage.slate.fields import FIELDS
+from rushes.triage.slate.layout import FieldValue, LabelHit, OcrLine, empty_fields, lines_from_boxes, parse_layout
+
+__all__ = ["OcrSettings", "SlateOcr", "SlateReading", "ocr_model_id", "read_slate", "slate_ocr"]
+
+_PIP = "pip install 'rushes[triage]' (pip package rapidocr==3.10.0 and onnxruntime)"
+_DET_FILE = "PP-OCRv6_det_small.onnx"
+_REC_FILE = "PP-OCRv6_rec_small.onnx"
+
+UInt8Image = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    """How the OCR engine is run (part of the analyzer's cache key through its params)."""
+
+    det_side: int = 1280
+    """Text detection input: longest side in pixels (smaller images are upscaled to it, at most ×3)."""
+    box_thresh: float = 0.4
+    """Detector box score threshold (PP-OCR default 0.5; a little lower finds faint marker)."""
+    text_score: float = 0.3
+    """Recognised lines below this score are dropped."""
+    threads: int | None = None
+    """Intra-op threads (default :func:`rushes.models.base.worker_threads`)."""
+
+
+@dataclass
+class SlateReading:
+    """What OCR read on one slate image."""
+
+    fields: dict[str, FieldValue]
+    lines: list[OcrLine]
+    labels: list[LabelHit] = field(default_factory=list)
+    upside_down: bool = False
+    """Whether the image was read rotated by 180° (a tail slate)."""
+    passes: int = 1
+    """OCR engine runs spent on this reading (2 when both orientations were tried)."""
+    elapsed_s: float = 0.0
+
+    @property
+    def char_count(self) -> int:
+        """Recognised characters (spaces excluded) — the seed's "most informative frame" score."""
+        return sum(len(line.text.replace(" ", "")) for line in self.lines)
+
+    @property
+    def vocabulary_hits(self) -> int:
+        """Distinct slate fields whose printed label was found (ROLL, SCENE, TAKE, ...)."""
+        return len({lab.field for lab in self.labels})
+
+    def value(self, name: str) -> str | None:
+        """Normalised value of field ``name`` (``None`` when not read)."""
+        fv = self.fields.get(name)
+        return None if fv is None else fv.value
+
+    def confidences(self) -> dict[str, float]:
+        """Field name → confidence (0 when not read), for every field in :data:`FIELDS`."""
+        return {f: round(self.fields[f].confidence, 4) if f in self.fields and self.fields[f].value else 0.0
+                for f in FIELDS}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: fields, raw lines, counts."""
+        return {
+            "fields": {k: v.to_dict() for k, v in self.fields.items()},
+            "lines": [ln.to_dict() for ln in self.lines],
+            "labels": [{"field": lab.field, "text": lab.text} for lab in self.labels],
+            "char_count": self.char_count,
+            "vocabulary_hits": self.vocabulary_hits,
+            "upside_down": self.upside_down,
+            "passes": self.passes,
+            "elapsed_s": round(self.elapsed_s, 4),
+        }
+
+
+def _model_files() -> tuple[Any, Any]:
+    det = package_file("rapidocr", "models", _DET_FILE, pip_name="rapidocr==3.10.0")
+    rec = package_file("rapidocr", "models", _REC_FILE, pip_name="rapidocr==3.10.0")
+    return det, rec
+
+
+def ocr_model_id() -> str:
+    """``rapidocr-<version>@det:<sha16>,rec:<sha16>`` of the model files that run (no loading)."""
+    det, rec = _model_files()
+    try:
+        version = metadata.version("rapidocr")
+    except metadata.PackageNotFoundError:  # pragma: no cover - files found but no metadata
+        version = "unknown"
+    return f"rapidocr-{version}@det:{file_sha256(det)[:16]},rec:{file_sha256(rec)[:16]}"
+
+
+class SlateOcr:
+    """A RapidOCR engine configured for slates; thread-safe (one lock around inference)."""
+
+    def __init__(self, settings: OcrSettings = OcrSettings()) -> None:
+        try:
+            from rapidocr import RapidOCR
+        except ImportError as exc:
+            raise ModelNotAvailable(f"slate OCR needs RapidOCR: {_PIP}") from exc
+        det, rec = _model_files()
+        threads = settings.threads or worker_threads()
+        self.settings = settings
+        self.model_id = ocr_model_id()
+        self._engine = RapidOCR(params={
+            "Global.use_cls": False,
+            "Global.log_level": "error",
+            "Global.text_score": settings.text_score,
+            "Global.return_word_box": True,
+            "Global.return_single_char_box": True,
+            "Global.max_side_len": max(2000, settings.det_side),
+            "Det.model_path": str(det),
+            "Det.limit_type": "max",
+            "Det.limit_side_len": settings.det_side,
+            "Det.box_thresh": settings.box_thresh,
+            "Rec.model_path": str(rec),
+            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        })
+        self._lock = threading.Lock()
+        self.calls = 0
+
+    def lines(self, image: UInt8Image) -> list[OcrLine]:
+        """OCR lines (with character boxes) of an RGB image, in the image's pixel coordinates."""
+        img, scale = self._prepare(image)
+        with self._lock:
+            # RapidOCR expects OpenCV's BGR order for arrays
+            res: Any = self._engine(np.ascontiguousarray(img[..., ::-1]))
+            self.calls += 1
+        if res is None or res.boxes is None or res.txts is None:
+            return []
+        quads = [[(float(p[0]) / scale, float(p[1]) / scale) for p in q] for q in res.boxes]
+        chars: list[list[tuple[str, float, list[tuple[float, float]]]]] = []
+        for line in res.word_results or ():
+            chars.append([(str(c[0]), float(c[1]), [(float(p[0]) / scale, float(p[1]) / scale) for p in c[2]])
+                          for c in line])
+        scores = [float(s) for s in (res.scores or ())]
+        return lines_from_boxes(quads, list(res.txts), scores, chars if len(chars) == len(quads) else None)
+
+    def _prepare(self, image: UInt8Image) -> tuple[UInt8Image, float]:
+        if image.ndim == 2:
+            image = np.repeat(image[..., None], 3, axis=2)
+        if image.ndim != 3 or image.shape[2] not in (3, 4):
+            raise ValueError(f"expected an (H, W, 3) RGB image, got shape {image.shape}")
+        image = image[..., :3]
+        side = max(image.shape[:2])
+        if side >= self.settings.det_side:
+            return image, 1.0
+        import cv2
+
+        scale = min(3.0, self.settings.det_side / side)
+        big = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        return np.asarray(big, dtype=np.uint8), scale
+
+
+_ENGINES: dict[OcrSettings, LazyModel[SlateOcr]] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def slate_ocr(settings: OcrSettings = OcrSettings()) -> SlateOcr:
+    """The process-wide OCR engine for ``settings`` (loaded on first use)."""
+    with _ENGINES_LOCK:
+        lazy = _ENGINES.get(settings)
+        if lazy is None:
+            lazy = LazyModel(f"rapidocr-slate-{settings.det_side}", lambda: SlateOcr(settings))
+            _ENGINES[settings] = lazy
+    return lazy.get()
+
+
+def _read_once(ocr: SlateOcr, image: UInt8Image, upside_down: bool) -> SlateReading:
+    img = np.ascontiguousarray(image[::-1, ::-1]) if upside_down else image
+    lines = ocr.lines(img)
+    fields, labels = parse_layout(lines)
+    full = empty_fields()
+    full.update(fields)
+    return SlateReading(full, lines, labels, upside_down=upside_down)
+
+
+def _informative(r: SlateReading) -> tuple[float, float]:
+    """How well a reading looks like an upright slate: exact labels + codes read next to labels,
+    then the mean line score (upside-down text is read with low scores)."""
+    exact = len({lab.field for lab in r.labels if lab.quality >= 1.0})
+    codes = sum(1 for f in ("roll", "scene", "take") if r.value(f) and r.fields[f].source == "label")
+    mean = sum(ln.score for ln in r.lines) / len(r.lines) if r.lines else 0.0
+    return (exact + codes, mean)
+
+
+def read_slate(
+    image: UInt8Image,
+    *,
+    upside_down: bool | None = False,
+    ocr: SlateOcr | None = None,
+    settings: OcrSettings = OcrSettings(),
+) -> SlateReading:
+    """Read PROD, ROLL, SCENE, TAKE, DIRECTOR, CAMERA and DATE from a slate image.
+
+    ``upside_down``: ``False`` reads the image as is, ``True`` rotated by 180° (tail slate),
+    ``None`` tries as is first and the other way round too unless the first reading is clearly an
+    upright slate (at least five exact labels and codes, mean line score ≥ 0.9); the more
+    informative reading wins (exact labels + codes read next to labels, then mean line score).
+    """
+    engine = ocr or slate_ocr(settings)
+    t0 = time.perf_counter()
+    first = _read_once(engine, image, bool(upside_down))
+    reading = first
+    if upside_down is None and (_informative(first)[0] < 5 or _informative(first)[1] < 0.9):
+        second = _read_once(engine, image, True)
+        reading = second if _informative(second) > _informative(first) else first
+        reading.passes = 2
+    reading.elapsed_s = time.perf_counter() - t0
+    return reading

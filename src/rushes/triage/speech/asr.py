@@ -1,0 +1,250 @@
+"""Speech recognition of voiced regions with word timestamps (``faster-whisper``).
+
+Whisper's encoder always looks at 30 s windows, so recognising each short voiced region alone
+would cost one full window per "Cut!". Instead :class:`RegionTranscriber` *packs* consecutive
+regions (from :mod:`rushes.triage.speech.vad`) into one buffer of at most ``pack_s`` seconds,
+separated by ``gap_s`` of silence, transcribes the buffer in one call, and maps every word back
+to its region and file time. Words are assigned to the region that holds a point just before their end
+(Whisper's word *starts* stretch back over silence; its ends are reliable) and clipped to it,
+so a word can never land in the silence between regions.
+
+Decoding is deliberate about cost and hallucination: no ``initial_prompt`` or ``hotwords`` (both
+made the model "hear" commands that were not said), no conditioning on previous text (stops
+repetition loops across packs), greedy or small-beam search, and one temperature fallback.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["AsrParams", "RegionTranscriber", "Utterance", "Word", "normalize_word"]
+
+F32 = npt.NDArray[np.float32]
+_PUNCT = re.compile(r"[^\w']+|_", re.UNICODE)
+
+
+def normalize_word(token: str) -> str:
+    """Lower-case ``token`` without surrounding punctuation: ``" Cut!"`` → ``"cut"``."""
+    return _PUNCT.sub("", token.strip().lower()).strip("'")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word in file time (seconds)."""
+
+    start: float
+    end: float
+    text: str
+    """The token as the recogniser wrote it (capitals and punctuation kept)."""
+    probability: float
+    utterance: int
+    """Index of the voiced region (utterance) it belongs to."""
+
+    @property
+    def norm(self) -> str:
+        """:func:`normalize_word` of :attr:`text`."""
+        return normalize_word(self.text)
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One voiced region and the text recognised in it."""
+
+    index: int
+    start: float
+    end: float
+    text: str
+    n_words: int
+    mean_probability: float
+
+
+@dataclass(frozen=True)
+class AsrParams:
+    """Recognition settings (part of the speech analyzer's cache key)."""
+
+    beam_size: int = 1
+    """1 = greedy. Beam 5 was no better on set commands and cost ~1.6× (see docs/speech.md)."""
+    pack_s: float = 28.0
+    """Longest packed buffer (seconds); Whisper windows are 30 s."""
+    gap_s: float = 0.4
+    """Silence inserted between packed regions (0.2 s with 0.15 s pads saved only ~6 % CPU and
+    lost commands: see docs/speech.md)."""
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+    temperatures: tuple[float, ...] = (0.0, 0.4)
+    """Greedy first; one sampled retry when the output looks degenerate."""
+    compression_ratio_threshold: float = 2.4
+
+    def __post_init__(self) -> None:
+        if self.beam_size < 1:
+            raise ValueError("beam_size must be >= 1")
+        if not 2.0 <= self.pack_s <= 29.5:
+            raise ValueError("pack_s must be within 2..29.5 (one Whisper window)")
+        if not 0.0 <= self.gap_s <= 2.0:
+            raise ValueError("gap_s must be within 0..2")
+
+
+@dataclass
+class _Pending:
+    index: int
+    start: int  # absolute sample of the region's first sample
+    audio: F32
+
+
+@dataclass
+class TranscribeStats:
+    """Counters of one transcriber (reported as analyzer metrics)."""
+
+    calls: int = 0
+    packs: int = 0
+    regions: int = 0
+    voiced_s: float = 0.0
+    words: int = 0
+    retries: int = 0
+    wall_s: float = 0.0
+    process_cpu_s: float = 0.0
+    """Process CPU while recognising: CTranslate2's threads included (the runner's per-step CPU
+    counts only the calling thread), other busy threads of the process too."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class RegionTranscriber:
+    """Collects voiced regions and transcribes them in packs.
+
+    ``model`` is a callable returning a ``faster_whisper.WhisperModel`` (called on first use,
+    so nothing loads for a file without speech). ``english_only`` models get ``language="en"``
+    too; multilingual ones are told English (the set language) to skip language detection.
+    """
+
+    def __init__(self, model: Callable[[], Any], params: AsrParams | None = None, *, rate: int = 16_000,
+                 time_offset: float = 0.0) -> None:
+        self._model = model
+        self.params = params or AsrParams()
+        self.rate = rate
+        self.time_offset = time_offset
+        self._pending: list[_Pending] = []
+        self._pending_len = 0
+        self.words: list[Word] = []
+        self.utterances: list[Utterance] = []
+        self.stats = TranscribeStats()
+        self._next_index = 0
+
+    def add_region(self, start_sample: int, audio: F32) -> None:
+        """Queue one voiced region (absolute first sample, its samples); may transcribe a pack."""
+        n = int(audio.size)
+        if n == 0:
+            return
+        gap = int(self.params.gap_s * self.rate)
+        limit = int(self.params.pack_s * self.rate)
+        if self._pending and self._pending_len + gap + n > limit:
+            self._transcribe_pending()
+        self._pending.append(_Pending(self._next_index, start_sample, np.asarray(audio, dtype=np.float32)))
+        self._next_index += 1
+        self._pending_len += (gap if self._pending_len else 0) + n
+        self.stats.regions += 1
+        self.stats.voiced_s += n / self.rate
+        if self._pending_len >= limit:
+            self._transcribe_pending()
+
+    def flush(self) -> None:
+        """Transcribe whatever is still queued."""
+        if self._pending:
+            self._transcribe_pending()
+
+    # -- internals ------------------------------------------------------------------------
+    def _transcribe_pending(self) -> None:
+        regions, self._pending, self._pending_len = self._pending, [], 0
+        missed = self._transcribe(regions)
+        if missed:
+            # Whisper sometimes ends a window early (a lone closing timestamp makes faster-whisper
+            # skip the rest of the window): the trailing regions got no words. Try them once more.
+            self.stats.retries += 1
+            self._transcribe(missed)
+
+    def _transcribe(self, regions: list[_Pending]) -> list[_Pending]:
+        """Transcribe one pack; return the trailing regions that received no words."""
+        gap = np.zeros(int(self.params.gap_s * self.rate), dtype=np.float32)
+        parts: list[F32] = []
+        offsets: list[int] = []  # start of each region inside the pack (samples)
+        pos = 0
+        for k, r in enumerate(regions):
+            if k:
+                parts.append(gap)
+                pos += gap.size
+            offsets.append(pos)
+            parts.append(r.audio)
+            pos += r.audio.size
+        pack = np.concatenate(parts)
+        model = self._model()
+        t0, c0 = time.perf_counter(), time.process_time()
+        p = self.params
+        segments, _info = model.transcribe(
+            pack,
+            language="en",
+            beam_size=p.beam_size,
+            best_of=1,
+            temperature=list(p.temperatures),
+            compression_ratio_threshold=p.compression_ratio_threshold,
+            log_prob_threshold=p.log_prob_threshold,
+            no_speech_threshold=p.no_speech_threshold,
+            condition_on_previous_text=False,
+            word_timestamps=True,
+            vad_filter=False,
+            without_timestamps=False,
+        )
+        raw: list[tuple[float, float, str, float]] = []
+        for seg in segments:
+            for w in seg.words or ():
+                raw.append((float(w.start), float(w.end), str(w.word), float(w.probability)))
+        self.stats.wall_s += time.perf_counter() - t0
+        self.stats.process_cpu_s += time.process_time() - c0
+        self.stats.calls += 1
+        self.stats.packs += 1
+        got = self._assign(regions, offsets, raw)
+        last = max((k for k, r in enumerate(regions) if r.index in got), default=-1)
+        trailing = regions[last + 1 :]
+        return trailing if len(regions) > 1 and sum(r.audio.size for r in trailing) >= self.rate else []
+
+    def _assign(self, regions: list[_Pending], offsets: list[int],
+                raw: list[tuple[float, float, str, float]]) -> set[int]:
+        """Give each word to its region (file time); return the indices of regions with words."""
+        rate = float(self.rate)
+        starts = np.asarray(offsets, dtype=np.float64) / rate
+        ends = starts + np.asarray([r.audio.size for r in regions], dtype=np.float64) / rate
+        half_gap = self.params.gap_s / 2
+        by_region: dict[int, list[Word]] = {}
+        for s, e, text, prob in raw:
+            if not text.strip():
+                continue
+            # Whisper's word starts stretch back over preceding silence (they are often early);
+            # its word ends are reliable: place a word by a point just before its end
+            anchor = max(s, e - 0.1)
+            k = int(np.searchsorted(starts, anchor, side="right")) - 1
+            k = min(max(k, 0), len(regions) - 1)
+            if anchor > ends[k] + half_gap and k + 1 < len(regions):
+                k += 1  # in the gap, nearer the next region
+            r = regions[k]
+            s_in = min(max(s, starts[k]), ends[k]) - starts[k]
+            e_in = min(max(e, starts[k]), ends[k]) - starts[k]
+            base = r.start / rate + self.time_offset
+            word = Word(base + s_in, base + max(e_in, s_in), text.strip(), prob, r.index)
+            by_region.setdefault(r.index, []).append(word)
+        for r in regions:
+            ws = by_region.get(r.index, [])
+            self.words.extend(ws)
+            self.stats.words += len(ws)
+            if ws:
+                base = r.start / rate + self.time_offset
+                self.utterances.append(Utterance(
+                    index=r.index, start=base, end=base + r.audio.size / rate,
+                    text=" ".join(w.text for w in ws),
+                    n_words=len(ws), mean_probability=float(np.mean([w.probability for w in ws])),
+                ))
+        return set(by_region)

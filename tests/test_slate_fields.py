@@ -1,0 +1,150 @@
+"""Slate field normalisation, label vocabulary, layout parsing and event merging (no models)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from rushes.triage.slate.events import EventBuilder, sharpness
+from rushes.triage.slate.fields import (
+    label_field,
+    normalise_roll,
+    normalise_scene,
+    normalise_take,
+    parse_camera_filename,
+    roll_matches_filename,
+)
+from rushes.triage.slate.layout import lines_from_boxes, parse_layout
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("12A", "12A"), (" 12 a ", "12A"), ("7C", "7C"), ("1O2", "102"), ("12B", "12B"), ("O4", "4"),
+    ("X12", "X12"), ("47b", "47B"), ("I", "1"), ("S", None), ("", None), ("00WzW", None), ("0", None),
+])
+def test_normalise_scene(raw: str, want: str | None) -> None:
+    assert normalise_scene(raw) == want
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("3", "3"), ("O3", "3"), ("03", "3"), ("l", "1"), ("12", "12"), ("3A", "3"), ("ab", None), ("1234", None),
+])
+def test_normalise_take(raw: str, want: str | None) -> None:
+    assert normalise_take(raw) == want
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("A004", "A004"), ("AOO4", "A004"), ("AO04", "A004"), ("4", "4"), ("004", "004"), ("#4", "4"),
+    ("A-004", "A004"), ("B12", "B12"), ("", None), ("ROLL", None),
+])
+def test_normalise_roll(raw: str, want: str | None) -> None:
+    assert normalise_roll(raw) == want
+
+
+@pytest.mark.parametrize(("token", "field"), [
+    ("ROLL", "roll"), ("SCENE", "scene"), ("SC", "scene"), ("Sc.", "scene"), ("TK", "take"), ("TARE", "take"),
+    ("TAKW", "take"), ("PROD.", "prod"), ("PRODUCTION", "prod"), ("DIRECTOR:", "director"), ("DIR", "director"),
+    ("DIREcron", "director"), ("CAMERA", "camera"), ("CAMERN", "camera"), ("CAM", "camera"), ("DATE", "date"),
+    ("Slate", None), ("SESSION", None), ("S", None), ("12A", None), ("TC", None),
+])
+def test_label_vocabulary(token: str, field: str | None) -> None:
+    hit = label_field(token)
+    assert (hit[0] if hit else None) == field
+
+
+def test_camera_file_names_and_roll_check() -> None:
+    assert parse_camera_filename("A004C012_230412_R1AB.mov") == parse_camera_filename("/x/A004C012_230412_R1AB.MOV")
+    p = parse_camera_filename("A004C012_230412_R1AB.mov")
+    assert p is not None and (p.camera, p.roll, p.clip, p.roll_label) == ("A", 4, 12, "A004")
+    red = parse_camera_filename("B001_C003_0101AB.R3D")
+    assert red is not None and (red.camera, red.roll, red.clip) == ("B", 1, 3)
+    bm = parse_camera_filename("A001_08121432_C003.braw")
+    assert bm is not None and (bm.roll, bm.clip) == (1, 3)
+    assert parse_camera_filename("holiday.mp4") is None
+    assert roll_matches_filename("A004", "A004C012_230412_R1AB.mov") is True
+    assert roll_matches_filename("4", "A004C012_230412_R1AB.mov") is True
+    assert roll_matches_filename("AOO4", "A004C012_230412_R1AB.mov") is True
+    assert roll_matches_filename("A005", "A004C012_230412_R1AB.mov") is False
+    assert roll_matches_filename("B004", "A004C012_230412_R1AB.mov") is False
+    assert roll_matches_filename(None, "A004C012_230412_R1AB.mov") is None
+    assert roll_matches_filename("4", "holiday.mp4") is None
+
+
+def _lines(*items: tuple[str, tuple[float, float, float, float]]) -> list:  # type: ignore[type-arg]
+    quads = [[(x0, y0), (x1, y0), (x1, y1), (x0, y1)] for _t, (x0, y0, x1, y1) in items]
+    return lines_from_boxes(quads, [t for t, _b in items], [0.95] * len(items))
+
+
+def test_layout_grid_with_merged_values() -> None:
+    # the demo slate as RapidOCR reads it: labels on top of the boxes, the three values merged in
+    # one line whose character boxes tell which box each character is in
+    lines = _lines(
+        ("PROD", (17, 167, 101, 194)), ("NIGHT FERRY", (211, 157, 580, 204)),
+        ("ROLL", (19, 211, 92, 237)), ("SCENE", (199, 209, 297, 238)), ("TAKE", (445, 212, 518, 237)),
+        ("DIRECTOR", (19, 363, 163, 389)), ("J. OKAFOR", (223, 346, 543, 405)),
+        ("CAMERA", (19, 427, 141, 453)), ("B", (180, 424, 205, 455)),
+        ("DATE", (279, 425, 368, 455)), ("22 NOV 2026", (446, 428, 617, 453)),
+    )
+    xs = [(25, 75), (75, 115), (115, 156), (156, 205), (229, 286), (289, 346), (370, 426), (510, 568)]
+    chars = [[(c, 0.99, [(a, 232), (b, 232), (b, 353), (a, 353)]) for c, (a, b) in zip("A00412A3", xs)]]
+    lines += lines_from_boxes([[(25, 232), (568, 232), (568, 353), (25, 353)]], ["A00412A 3"], [0.97], chars)
+    fields, labels = parse_layout(lines)
+    got = {k: v.value for k, v in fields.items()}
+    assert got == {"prod": "NIGHT FERRY", "roll": "A004", "scene": "12A", "take": "3", "director": "J. OKAFOR",
+                   "camera": "B", "date": "22 NOV 2026"}
+    assert {lab.field for lab in labels} == {"prod", "roll", "scene", "take", "director", "camera", "date"}
+    assert all(v.source == "label" and 0 < v.confidence <= 1 for v in fields.values())
+
+
+def test_layout_inline_and_run_together_labels() -> None:
+    lines = _lines(("SCENE12A", (10, 10, 210, 40)), ("TK: 4", (260, 10, 360, 40)), ("ROLL B007", (400, 10, 560, 40)))
+    fields, _ = parse_layout(lines)
+    assert (fields["scene"].value, fields["take"].value, fields["roll"].value) == ("12A", "4", "B007")
+
+
+def test_layout_positional_fallback_without_labels() -> None:
+    # labels printed sideways are not read: the row of big codes still gives roll/scene/take
+    lines = _lines(("4", (60, 100, 100, 180)), ("7C", (260, 100, 340, 180)), ("3", (480, 100, 520, 180)),
+                   ("Matt Madoni", (60, 220, 400, 250)))
+    fields, labels = parse_layout(lines)
+    assert not labels
+    assert (fields["roll"].value, fields["scene"].value, fields["take"].value) == ("4", "7C", "3")
+    assert fields["scene"].source == "position" and fields["scene"].confidence < 0.7
+
+
+def test_layout_tilted_slate_is_levelled() -> None:
+    angle = np.radians(12)
+    c, s = np.cos(angle), np.sin(angle)
+
+    def rot(box: tuple[float, float, float, float]) -> list[tuple[float, float]]:
+        x0, y0, x1, y1 = box
+        return [(x * c - y * s, x * s + y * c) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
+
+    items = [("ROLL", (19, 211, 92, 237)), ("SCENE", (199, 209, 297, 238)), ("TAKE", (445, 212, 518, 237)),
+             ("A004", (25, 250, 205, 340)), ("12A", (229, 250, 426, 340)), ("3", (510, 250, 568, 340)),
+             ("DIRECTOR", (19, 363, 163, 389)), ("R. HALE", (223, 360, 543, 392))]
+    lines = lines_from_boxes([rot(b) for _t, b in items], [t for t, _b in items], [0.9] * len(items))
+    fields, _ = parse_layout(lines)
+    assert (fields["roll"].value, fields["scene"].value, fields["take"].value) == ("A004", "12A", "3")
+    assert fields["director"].value == "R. HALE"
+
+
+def test_event_builder_merges_within_two_seconds_and_bounds_memory() -> None:
+    b = EventBuilder(threshold=0.5, merge_gap_s=2.0, top_k=2)
+    img = np.zeros((8, 8, 3), np.uint8)
+    yes, no = np.array([0.1, 0.9, 0.0], np.float32), np.array([0.9, 0.05, 0.05], np.float32)
+    tail = np.array([0.05, 0.1, 0.85], np.float32)
+    for t, p in [(0, no), (1, yes), (2, yes), (3, no), (4, yes), (5, yes), (8, no), (9, tail), (10, tail)]:
+        b.add(Fraction(t), p, img)
+    assert [(e.start, e.end, e.frames) for e in b.events] == [(1, 5, 4), (9, 10, 2)]
+    assert all(len(e.candidates) <= 2 for e in b.events)
+    assert b.events[0].tail_vote < 0.2 < 0.8 < b.events[1].tail_vote
+    assert (b.samples, b.detections) == (9, 6)
+
+
+def test_sharpness_prefers_detail() -> None:
+    rng = np.random.default_rng(0)
+    sharp = (rng.random((64, 64, 3)) * 255).astype(np.uint8)
+    flat = np.full((64, 64, 3), 128, np.uint8)
+    assert sharpness(sharp) > sharpness(flat) == 0.0

@@ -1,0 +1,211 @@
+"""Set-command rules, preprocessing, VAD segmentation, packing and matching — no models needed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rushes.triage.speech.asr import AsrParams, RegionTranscriber, normalize_word
+from rushes.triage.speech.evaluate import command_truth, match_events
+from rushes.triage.speech.preprocess import BlockProcessor, PreprocessParams, compress, preprocess
+from rushes.triage.speech.rules import COMMAND_LABELS, RuleParams, TokenWord, spot_commands, tokens_of
+from rushes.triage.speech.vad import WINDOW, VadParams, speech_regions
+
+RATE = 16_000
+
+
+def utt(index: int, t0: float, *tokens: str, prob: float = 0.9, step: float = 0.35) -> list[TokenWord]:
+    """Words of one utterance starting at ``t0``, ``step`` seconds apart."""
+    return [TokenWord(tok, t0 + k * step, t0 + k * step + 0.3, prob, index) for k, tok in enumerate(tokens)]
+
+
+def labels(words: list[TokenWord], params: RuleParams | None = None) -> list[tuple[str, str]]:
+    return [(c.label, c.rule) for c in spot_commands(words, params)]
+
+
+def test_normalisation() -> None:
+    assert normalize_word(" Cut!") == "cut"
+    assert normalize_word("«Action»,") == "action"
+    assert normalize_word("...") == ""
+    assert tokens_of("Cut-cut! Check the gate.") == ["cut", "cut", "check", "the", "gate"]
+    assert tokens_of("That's it") == ["that's", "it"]
+
+
+def test_isolated_calls_are_commands() -> None:
+    words = (utt(0, 1.0, "Rolling.") + utt(1, 2.2, "Speed!") + utt(2, 3.4, "Marker!")
+             + utt(3, 5.0, "Action!") + utt(4, 11.0, "Okay,", "cut!") + utt(5, 12.0, "Reset."))
+    assert labels(words) == [("rolling", "isolated"), ("speed", "isolated"), ("mark", "isolated"),
+                             ("action", "isolated"), ("cut", "isolated"), ("reset", "isolated")]
+
+
+def test_labels_are_exactly_the_documented_set() -> None:
+    words = (utt(0, 0.0, "Background", "action!") + utt(1, 5.0, "Check", "the", "gate.")
+             + utt(2, 9.0, "Cut,", "reset."))
+    got = spot_commands(words)
+    assert [c.label for c in got] == ["background_action", "check_the_gate", "cut", "reset"]
+    assert {c.label for c in got} <= set(COMMAND_LABELS)
+    assert got[0].rule == "phrase" and got[0].n_words == 2 and got[0].word_indices == (0, 1)
+
+
+@pytest.mark.parametrize("word", ["but", "cat", "cup", "cutters", "cutlery", "abstractions", "auction",
+                                  "traction", "catch", "Cuts", "cutter", "actions", "satisfaction", "marked"])
+def test_near_misses_are_rejected(word: str) -> None:
+    assert spot_commands(utt(0, 1.0, word)) == []
+    assert spot_commands(utt(0, 1.0, "and", word)) == []
+
+
+def test_commands_inside_dialogue_are_rejected() -> None:
+    dialogue = (utt(0, 1.0, "That's", "where", "they", "cut", "off", "the", "Scottish", "chiefs")
+                + utt(1, 6.0, "Mark", "my", "words")
+                + utt(2, 9.0, "we", "need", "more", "speed", "on", "the", "boat")
+                + utt(3, 12.0, "the", "action", "was", "great", "today"))
+    assert spot_commands(dialogue) == []
+
+
+def test_and_call_and_alternation() -> None:
+    words = (utt(0, 1.0, "Action!") + utt(1, 3.0, "run", "to", "the", "door", "and", "cut")
+             + utt(2, 8.0, "Action!") + utt(3, 12.0, "lovely", "stuff", "everybody", "that", "was", "cut"))
+    got = spot_commands(words)
+    assert [(c.label, c.rule) for c in got] == [
+        ("action", "isolated"), ("cut", "and_call"), ("action", "isolated"), ("cut", "alternation")]
+    # without a preceding "action", a trailing "cut" in a sentence stays dialogue
+    assert spot_commands(utt(0, 1.0, "lovely", "stuff", "everybody", "that", "was", "cut")) == []
+    assert spot_commands(words, RuleParams(alternation=False))[-1].rule == "isolated"
+
+
+def test_repeated_calls_merge_and_low_probability_is_ignored() -> None:
+    words = utt(0, 1.0, "Cut!", "Cut!", "Cut!")
+    got = spot_commands(words)
+    assert len(got) == 1 and got[0].start == pytest.approx(1.0)
+    assert spot_commands(utt(0, 1.0, "Cut.", prob=0.01)) == []
+    assert len(spot_commands(utt(0, 1.0, "Cut.", prob=0.01), RuleParams(min_probability=0.0))) == 1
+
+
+def test_long_utterances_are_not_isolated() -> None:
+    words = utt(0, 1.0, "okay", "everybody", "settle", "quiet", "please", "and", "still", "rolling")
+    got = spot_commands(words, RuleParams(max_isolated_words=5))
+    assert [c.rule for c in got] == []  # eight words: not a lone call ("and" is not right before)
+
+
+def _tone(seconds: float, freq: float, amp: float) -> np.ndarray:
+    t = np.arange(int(seconds * RATE)) / RATE
+    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def test_preprocess_keeps_length_and_removes_rumble_and_stationary_noise() -> None:
+    rng = np.random.default_rng(0)
+    noise = (0.01 * rng.standard_normal(RATE * 4)).astype(np.float32)
+    rumble = _tone(4, 30, 0.2)
+    speechy = np.zeros(RATE * 4, np.float32)
+    speechy[RATE : 2 * RATE] = _tone(1, 440, 0.1)
+    y = preprocess(noise + rumble + speechy, PreprocessParams(compress=False))
+    assert y.shape == noise.shape and y.dtype == np.float32
+    spec = np.abs(np.fft.rfft(y))
+    f = np.fft.rfftfreq(y.size, 1 / RATE)
+    assert spec[np.argmin(abs(f - 30))] < 0.05 * spec[np.argmin(abs(f - 440))]
+    quiet_in = float(np.std(noise[3 * RATE :]))
+    quiet_out = float(np.std(y[3 * RATE :]))
+    assert quiet_out < 0.5 * quiet_in  # noise-only stretch is gated down
+    assert float(np.std(y[RATE + 2000 : 2 * RATE - 2000])) > 0.05  # the tone survives
+
+
+def test_compression_lifts_quiet_speech_more_than_loud() -> None:
+    rng = np.random.default_rng(1)
+    x = (0.001 * rng.standard_normal(RATE * 6)).astype(np.float32)
+    x[RATE : 2 * RATE] += _tone(1, 300, 0.02)  # quiet, distant
+    x[3 * RATE : 4 * RATE] += _tone(1, 300, 0.4)  # loud
+    y = compress(x, PreprocessParams())
+    gain_quiet = np.std(y[RATE + 4000 : 2 * RATE - 4000]) / np.std(x[RATE + 4000 : 2 * RATE - 4000])
+    gain_loud = np.std(y[3 * RATE + 4000 : 4 * RATE - 4000]) / np.std(x[3 * RATE + 4000 : 4 * RATE - 4000])
+    assert gain_quiet > 2.0 * gain_loud
+    assert np.max(np.abs(y)) <= 1.0
+
+
+def test_block_processor_matches_one_shot_away_from_edges() -> None:
+    rng = np.random.default_rng(2)
+    x = (0.02 * rng.standard_normal(RATE * 7)).astype(np.float32)
+    bp = BlockProcessor(PreprocessParams(denoise=False, compress=False), block=RATE * 2, context=RATE // 2)
+    out = []
+    for i in range(0, x.size, 5000):
+        out += bp.feed(x[i : i + 5000])
+    out += bp.flush()
+    starts = [s for s, _ in out]
+    assert starts == sorted(starts) and starts[0] == 0
+    y = np.concatenate([b for _, b in out])
+    assert y.size == x.size
+    ref = preprocess(x, PreprocessParams(denoise=False, compress=False))
+    assert np.allclose(y[1000:-1000], ref[1000:-1000], atol=1e-4)
+
+
+def test_speech_regions_hysteresis_and_padding() -> None:
+    probs = np.zeros(200, np.float32)
+    probs[20:40] = 0.9  # 0.64 s of speech
+    probs[45:60] = 0.3  # below threshold, above neg threshold right after speech: stays in
+    probs[100:102] = 0.9  # too short with min_speech_s = 0.1
+    probs[150:170] = 0.6
+    p = VadParams(threshold=0.5, min_speech_s=0.1, min_silence_s=0.2, pad_s=0.0)
+    regions = speech_regions(probs, 200 * WINDOW, p)
+    assert regions[0][0] == 20 * WINDOW and regions[-1] == (150 * WINDOW, 170 * WINDOW)
+    assert len(regions) == 2
+    padded = speech_regions(probs, 200 * WINDOW, VadParams(threshold=0.5, min_speech_s=0.1, pad_s=0.25))
+    assert padded[0][0] == 20 * WINDOW - 4000
+
+
+class _FakeModel:
+    """Returns fixed words in pack time, as faster-whisper would (start/end/word/probability)."""
+
+    def __init__(self, words: list[tuple[float, float, str]]) -> None:
+        self.words = words
+        self.calls: list[int] = []
+
+    def transcribe(self, audio: np.ndarray, **kw: Any) -> tuple[list[Any], None]:
+        self.calls.append(audio.size)
+
+        class W:
+            def __init__(self, s: float, e: float, w: str) -> None:
+                self.start, self.end, self.word, self.probability = s, e, w, 0.9
+
+        class S:
+            def __init__(self, words: list[W]) -> None:
+                self.words = words
+
+        seg = S([W(*w) for w in self.words])
+        self.words = []  # only the first pack has words
+        return [seg], None
+
+
+def test_region_transcriber_maps_words_back_to_file_time() -> None:
+    # three 1 s regions at 10 s, 20 s and 30 s; packed with 0.4 s gaps: 0-1, 1.4-2.4, 2.8-3.8
+    fake = _FakeModel([(0.1, 0.5, " Action!"), (0.9, 2.2, " Cut."), (2.9, 3.3, " Reset")])
+    tr = RegionTranscriber(lambda: fake, AsrParams(gap_s=0.4), time_offset=100.0)
+    for k in range(3):
+        tr.add_region((10 + 10 * k) * RATE, np.zeros(RATE, np.float32))
+    tr.flush()
+    got = [(w.text, w.utterance, round(w.start, 2), round(w.end, 2)) for w in tr.words]
+    # "Cut." starts in region 0 per the recogniser but ends in region 1: it belongs to region 1
+    assert got == [("Action!", 0, 110.1, 110.5), ("Cut.", 1, 120.0, 120.8), ("Reset", 2, 130.1, 130.5)]
+    assert [u.text for u in tr.utterances] == ["Action!", "Cut.", "Reset"]
+    assert len(fake.calls) == 1
+
+
+def test_region_transcriber_retries_trailing_regions_once() -> None:
+    fake = _FakeModel([(0.1, 0.5, " Action!")])
+    tr = RegionTranscriber(lambda: fake, AsrParams(gap_s=0.4))
+    for k in range(3):
+        tr.add_region(k * 5 * RATE, np.zeros(RATE, np.float32))
+    tr.flush()
+    assert len(fake.calls) == 2 and tr.stats.retries == 1
+    assert fake.calls[1] == 2 * RATE + int(0.4 * RATE)
+
+
+def test_match_events_and_truth() -> None:
+    det = [("cut", 10.2), ("cut", 30.0), ("action", 5.0)]
+    truth = [("action", 4.0), ("cut", 10.0), ("cut", 12.0)]
+    matches, false, missed = match_events(det, truth, 3.0)
+    assert matches == [(0, 1), (2, 0)] and false == [1] and missed == [2]
+    ft = {"speech": [{"word": "cut", "start": 3.0, "speaker": "director"},
+                     {"word": "but then the cat", "start": 1.0, "speaker": "actor"},
+                     {"word": "rolling", "start": 0.5, "speaker": "crew"}]}
+    assert command_truth(ft) == [("rolling", 0.5), ("cut", 3.0)]
