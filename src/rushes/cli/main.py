@@ -38,6 +38,9 @@ _COMMAND_MODULES = (
     "rushes.cli.ingest_cmd",
     "rushes.cli.jobs_cmd",
     "rushes.cli.demo_cmd",
+    "rushes.cli.shots_cmd",
+    "rushes.cli.triage_cmd",
+    "rushes.cli.search_cmd",
     "rushes.cli.patterns_cmd",
 )
 

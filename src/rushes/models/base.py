@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import os
+import tempfile
 import threading
 from collections.abc import Callable
 from functools import lru_cache
@@ -16,6 +18,7 @@ from rushes.errors import ModelNotAvailable
 __all__ = ["LazyModel", "cache_dir", "file_sha256", "onnx_session", "package_file", "worker_threads"]
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 
 class LazyModel(Generic[T]):
@@ -84,8 +87,17 @@ def cache_dir() -> Path:
     """
     env = os.environ.get("RUSHES_CACHE_DIR")
     base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rushes"
-    base.mkdir(parents=True, exist_ok=True)
-    return base
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        if os.access(base, os.W_OK | os.X_OK):
+            return base
+    except OSError:
+        pass
+    # an unwritable home (a service account, a read-only image): a per-user folder in the temp dir
+    fallback = Path(tempfile.gettempdir()) / f"rushes-cache-{os.geteuid()}"
+    _log.warning("model cache %s is not writable; using %s", base, fallback)
+    fallback.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return fallback
 
 
 def worker_threads() -> int:

@@ -21,6 +21,18 @@ _BUILTIN_MODULES: tuple[str, ...] = (
     "rushes.analyzers.thumbnails",
     "rushes.analyzers.levels",
     "rushes.analyzers.audio_levels",
+    # shot boundaries, near-duplicate groups
+    "rushes.analyzers.shots",
+    # dailies triage: slates, speech and set commands, claps, takes
+    "rushes.analyzers.slate",
+    "rushes.analyzers.speech",
+    "rushes.analyzers.commands",
+    "rushes.analyzers.clap",
+    "rushes.analyzers.takes",
+    # search: tag tracks, embeddings, OCR on frames (not in the default ingest set)
+    "rushes.analyzers.tags",
+    "rushes.analyzers.embed",
+    "rushes.analyzers.ocr_text",
 )
 _loaded = False
 

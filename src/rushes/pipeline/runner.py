@@ -224,8 +224,10 @@ def _run_graph(
                 upstream = tuple(keys[d] for d in cls.requires if d in keys)
                 p_hash = params_hash(params)
                 key = result_key(media.fingerprint, cls.name, cls.version, p_hash, inst.model_id(), upstream)
-            except RushesError as exc:
-                step.status, step.error, step.error_type = "failed", str(exc), type(exc).__name__
+            except Exception as exc:  # bad parameters, or a model that cannot be resolved: this step only
+                if not isinstance(exc, RushesError):
+                    log.exception("%s: could not prepare step on %s", cls.name, media.path)
+                step.status, step.error, step.error_type = "failed", _one_line(exc), type(exc).__name__
                 status[cls.name] = "failed"
                 result.steps.append(step)
                 continue
