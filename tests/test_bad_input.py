@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
+import pkgutil
 import shutil
 import stat
 import tempfile
@@ -60,6 +62,17 @@ def as_nobody() -> Iterator[None]:
         os.seteuid(0)
 
 
+def _import_everything() -> None:
+    """Import every rushes module (and the analyzers' registry) now: as "nobody", a checkout or an
+    interpreter under a private folder (/root, a 0700 temp dir) cannot be read any more."""
+    import rushes
+
+    for mod in pkgutil.walk_packages(rushes.__path__, "rushes."):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(mod.name)
+    all_analyzers()
+
+
 @pytest.fixture()
 def unreadable_file(clip_av: Path) -> Iterator[Path]:
     d = Path(tempfile.mkdtemp(prefix="rushes-perm-"))
@@ -104,7 +117,7 @@ def test_unreadable_in_a_batch(unreadable_file: Path, clip_av: Path) -> None:
     os.chmod(readable, 0o644)
     # As "nobody" the interpreter's own stdlib under /root is unreadable, so modules imported lazily
     # by the model analyzers would fail: this test is about the input, so it runs the light ones.
-    all_analyzers()  # import every analyzer module while the stdlib is readable
+    _import_everything()  # while our sources and the stdlib are still readable
     with as_nobody():
         lib = Library(libdir)
         rep = lib.ingest([unreadable_file, readable], engine="serial",
