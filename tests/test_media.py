@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import needs_shared, shared
+from conftest import make_video, needs_shared, shared
 from rushes.errors import JobCancelled
 from rushes.media import (
     AUDIO_RATE,
@@ -121,6 +121,55 @@ def test_keyframes_only_skips_decoding(clip_av: Path) -> None:
     stats = decode(clip_av, [keys])
     assert stats.keyframes_only
     assert stats.frames_decoded == len(keys.frames) == 4
+
+
+def test_sparse_decodes_one_key_frame_per_slot(clip_av: Path) -> None:
+    """GOP 12 at 24 fps (key frames every 0.5 s), 1 sample/s: only the key frames at 0 and 1 s
+    are decoded; the audio of the same pass is complete."""
+    sparse = Collect(FrameSpec("sparse", fps=Fraction(1), width=32, height=18), audio=True)
+    stats = decode(clip_av, [sparse])
+    assert stats.sparse and not stats.sparse_fallback
+    assert [f.time for f in sparse.frames] == [Fraction(0), Fraction(1)]
+    assert all(f.key for f in sparse.frames)
+    assert stats.frames_decoded == 2 and stats.packets_skipped == 46
+    assert abs(sparse.samples / AUDIO_RATE - 2.0) < 0.05
+
+
+def test_sparse_on_all_intra_decodes_only_the_sampled_frames(tmp_path: Path) -> None:
+    """Every packet of an intra-only codec is a key frame: a sparse pass decodes one per slot."""
+    clip = make_video(tmp_path / "intra.mov", seconds=3.0, codec="mjpeg", audio=False)
+    sparse = Collect(FrameSpec("sparse", fps=Fraction(2), width=32, height=18))
+    stats = decode(clip, [sparse])
+    assert [f.time for f in sparse.frames] == [Fraction(i, 2) for i in range(6)]
+    assert stats.frames_decoded == 6 and not stats.sparse_fallback
+
+
+def test_sparse_falls_back_to_every_frame_on_long_gops(tmp_path: Path) -> None:
+    """Key frames 2 s apart are too sparse for 1 sample/s: the pass decodes everything from the
+    first key frame on and samples exactly like mode fps — no slot is lost."""
+    clip = make_video(tmp_path / "longgop.mp4", seconds=4.0, gop=48, audio=False)
+    sparse = Collect(FrameSpec("sparse", fps=Fraction(1), width=32, height=18))
+    exact = Collect(FrameSpec("fps", fps=Fraction(1), width=32, height=18))
+    stats = decode(clip, [sparse])
+    decode(clip, [exact])
+    assert stats.sparse_fallback and stats.frames_decoded == 96
+    assert [f.time for f in sparse.frames] == [f.time for f in exact.frames] == [Fraction(i) for i in range(4)]
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(sparse.frames, exact.frames))
+
+
+def test_sparse_beside_a_dense_consumer_samples_like_fps(clip_av: Path) -> None:
+    every = Collect(FrameSpec("all", width=32, height=18))
+    sparse = Collect(FrameSpec("sparse", fps=Fraction(1), width=32, height=18))
+    stats = decode(clip_av, [every, sparse])
+    assert not stats.sparse and stats.frames_decoded == 48
+    assert [f.time for f in sparse.frames] == [Fraction(0), Fraction(1)]
+
+
+def test_sparse_needs_a_rate() -> None:
+    with pytest.raises(ValueError, match="positive fps"):
+        FrameSpec("sparse")
+    with pytest.raises(ValueError, match="max_key_gap"):
+        FrameSpec("sparse", fps=Fraction(1), max_key_gap=Fraction(0))
 
 
 def test_extract_audio_is_16k_mono_float(clip_av: Path, wav_file: Path) -> None:

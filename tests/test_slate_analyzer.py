@@ -21,7 +21,10 @@ def test_slate_analyzer_is_registered_with_a_complete_model_id() -> None:
 
     assert all_analyzers()["slate"] is Slate and "slate" in default_analyzers()
     spec = Slate().frame_spec()
-    assert spec.mode == "fps" and spec.fps == 1 and (spec.width, spec.height) == (224, 224)
+    assert spec.mode == "sparse" and spec.fps == 1 and (spec.width, spec.height) == (224, 224)
+    from rushes.analyzers.slate import SlateParams
+
+    assert Slate(SlateParams(sampling="exact")).frame_spec().mode == "fps"
     mid = Slate().model_id()
     assert mid.startswith("slate-head@") and "mobilenetv2@" in mid
     assert ("rapidocr-" in mid) == (importlib.util.find_spec("rapidocr") is not None)

@@ -2,7 +2,8 @@
 
 The dailies-triage recipe of the WarnerMedia write-up, offline:
 
-1. every sampled frame (``fps``, default 1) is classified by the slate classifier — MobileNetV2
+1. every sampled frame (``fps``, default 1; by default the first key frame of each slot, so that
+   a pass decodes only those — ``sampling``) is classified by the slate classifier — MobileNetV2
    features of the whole frame (224×224) and the trained head shipped in ``rushes/data/slate``
    (:mod:`rushes.triage.slate.classifier`) — as no slate / slate / tail slate (upside down);
 2. detections at most ``merge_gap_s`` (2 s) apart merge into one event; the event starts at its
@@ -59,6 +60,10 @@ _TIME_BASE = Fraction(1, 1_000_000)
 class SlateParams:
     fps: Fraction = Fraction(1)
     """Frames classified per second (the seed: 1)."""
+    sampling: str = "sparse"
+    """``sparse``: the first key frame of each 1/fps slot, so a triage pass decodes only those
+    (all-intra and short-GOP camera files; key frames more than 1.25/fps apart make the pass
+    decode every frame); ``exact``: the first frame of each slot, decoding every frame."""
     threshold: float = 0.0
     """Detection threshold on ``p_slate``; 0 = the one chosen at training (model card)."""
     merge_gap_s: float = 2.0
@@ -81,6 +86,8 @@ class SlateParams:
     def __post_init__(self) -> None:
         if self.fps <= 0:
             raise ValueError("fps must be positive")
+        if self.sampling not in ("sparse", "exact"):
+            raise ValueError("sampling must be 'sparse' or 'exact'")
         if not 0 <= self.threshold <= 1:
             raise ValueError("threshold must be within 0..1")
         if self.merge_gap_s < 0:
@@ -124,7 +131,8 @@ class Slate(Analyzer):
     def frame_spec(self) -> FrameSpec:
         from rushes.triage.slate.classifier import INPUT_SIZE
 
-        return FrameSpec(mode="fps", fps=self.p.fps, width=INPUT_SIZE, height=INPUT_SIZE, format="rgb24")
+        return FrameSpec(mode="sparse" if self.p.sampling == "sparse" else "fps", fps=self.p.fps,
+                         width=INPUT_SIZE, height=INPUT_SIZE, format="rgb24")
 
     def model_id(self) -> str:
         from rushes.triage.slate.classifier import head_model_id

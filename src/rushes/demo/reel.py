@@ -892,6 +892,7 @@ def _encode(
     rate: int,
     crf: int,
     preset: str,
+    gop_seconds: float = 0.5,
 ) -> None:
     """Write H.264 + AAC with explicit time bases and ``pts`` (frame index / sample index)."""
     import av
@@ -903,7 +904,7 @@ def _encode(
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         video.time_base = Fraction(1) / fps
         video.codec_context.time_base = Fraction(1) / fps
-        video.codec_context.gop_size = max(1, round(2 * fps))
+        video.codec_context.gop_size = max(1, round(gop_seconds * fps))
         video.options = {"preset": preset, "crf": str(crf)}
         video.codec_context.thread_type = "SLICE"
         video.metadata["timecode"] = plan.timecode
@@ -1020,6 +1021,7 @@ def generate_reel(
     container: Container = "mp4",
     crf: int = 20,
     preset: str = "ultrafast",
+    gop_seconds: float = 0.5,
     progress: Callable[[str], None] | None = None,
 ) -> ReelTruth:
     """Generate ``files`` camera files of ``takes_per_file`` takes each into ``out_dir``.
@@ -1040,7 +1042,9 @@ def generate_reel(
     bit like "cut"/"action" inside each take; ``set_calls`` adds "rolling", "speed", "mark" and
     "reset" from the crew.  Every spoken phrase is listed under ``speech`` in the truth.
 
-    ``crf``/``preset`` go to libx264; ``progress`` receives one line per file.
+    ``crf``/``preset`` go to libx264; ``gop_seconds`` is the key-frame interval (default 0.5 s,
+    the long GOP of camera codecs such as XAVC-L or XF-AVC; a few encoders of phones and
+    streaming files use 2–10 s); ``progress`` receives one line per file.
 
     Raises :class:`rushes.errors.ModelNotAvailable` when no offline voice is installed.
     """
@@ -1053,6 +1057,8 @@ def generate_reel(
         raise ValueError(f"container must be 'mp4' or 'mov', not {container!r}")
     if segment_seconds is not None and timing is not None:
         raise ValueError("give segment_seconds or timing, not both")
+    if not gop_seconds > 0:
+        raise ValueError(f"gop_seconds must be positive, not {gop_seconds}")
     if timing is None:
         timing = Timing.from_segment(segment_seconds) if segment_seconds is not None else Timing()
     if len(camera) != 1 or camera not in string.ascii_uppercase:
@@ -1123,7 +1129,7 @@ def generate_reel(
         picture, segments, inner = _picture_fn(plan, seed, fi, width, height, fps)
         _encode(
             out_dir / plan.name, plan, picture, audio,
-            width=width, height=height, fps=fps, rate=sample_rate, crf=crf, preset=preset,
+            width=width, height=height, fps=fps, rate=sample_rate, crf=crf, preset=preset, gop_seconds=gop_seconds,
         )
         take_truths: list[TakeTruth] = []
         events: list[EventTruth] = []
@@ -1169,6 +1175,7 @@ def generate_reel(
             "director_snr_db": director_snr_db,
             "confusers": confusers,
             "set_calls": set_calls,
+            "gop_seconds": gop_seconds,
         },
     )
     truth.write(out_dir / "truth.json")

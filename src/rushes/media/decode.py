@@ -1,12 +1,13 @@
 """Decode once, fan out: frames and audio for every analyzer from a single pass over a file.
 
-A :class:`FrameSpec` says what an analyzer wants to see — every frame, N frames per second, or
-only key frames — at which size and pixel format. :func:`decode` demuxes the file once, decodes
-video (skipping non-key frames when no consumer needs more) and audio (resampled to 16 kHz mono
-float32), converts each frame once per distinct (size, format) in FFmpeg's swscale pass, and
-hands the results to every consumer through a bounded queue, so memory stays bounded whatever the
-file's length. Decoding runs in a worker thread (FFmpeg releases the GIL) while the caller's
-thread runs the analyzers.
+A :class:`FrameSpec` says what an analyzer wants to see — every frame, N frames per second
+(exactly, or ``sparse``: at the cheapest frames), or only key frames — at which size and pixel
+format. :func:`decode` demuxes the file once, decodes video (only the packets some consumer
+needs: non-key frames are skipped when no consumer needs them, and a ``sparse`` pass decodes one
+key frame per slot) and audio (resampled to 16 kHz mono float32), converts each frame once per
+distinct (size, format) in FFmpeg's swscale pass, and hands the results to every consumer
+through a bounded queue, so memory stays bounded whatever the file's length. Decoding runs in a
+worker thread (FFmpeg releases the GIL) while the caller's thread runs the analyzers.
 
 Times are exact: ``VideoFrame.time`` is ``pts × time_base`` minus the file's start time, as a
 :class:`~fractions.Fraction` of seconds, so variable-frame-rate files keep their real timing.
@@ -51,7 +52,9 @@ _QUEUE_FRAMES = 8
 #: a file whose share of undecodable packets exceeds this is reported as corrupt
 _MAX_BAD_PACKET_SHARE = 0.5
 
-SamplingMode = Literal["all", "fps", "keyframes"]
+SamplingMode = Literal["all", "fps", "sparse", "keyframes"]
+#: a sparse pass that has buffered this many packets since its last key frame decodes densely
+_SPARSE_MAX_BUFFER = 512
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,12 @@ class FrameSpec:
     """What a consumer wants to see of the video.
 
     ``mode``: ``all`` (every frame), ``fps`` (the first frame of every ``1/fps`` slot — VFR safe),
+    ``sparse`` (about ``fps`` frames per second where they are cheapest: the first *key* frame of
+    every slot, so that a pass whose consumers are all sparse decodes only those packets — an
+    all-intra file (ProRes, DNxHR, XAVC-I) costs one frame per slot, a long-GOP one a key frame
+    per slot; when key frames are more than ``max_key_gap`` seconds apart (default ``1.25/fps``)
+    the pass falls back to decoding every frame from the last key frame on, sampled like
+    ``fps``; mixed with non-sparse consumers it behaves like ``fps``),
     ``keyframes`` (only key frames: ~18× cheaper to decode).
     Size: ``width``/``height`` exact, or ``max_side`` to scale down keeping aspect; neither = native.
     ``format``: an FFmpeg pixel format name for ``to_ndarray`` (``rgb24``, ``gray``, ``bgr24``).
@@ -70,12 +79,22 @@ class FrameSpec:
     height: int | None = None
     max_side: int | None = None
     format: str = "rgb24"
+    max_key_gap: Fraction | None = None
 
     def __post_init__(self) -> None:
-        if self.mode == "fps" and (self.fps is None or self.fps <= 0):
-            raise ValueError("FrameSpec(mode='fps') needs a positive fps")
-        if self.mode not in ("all", "fps", "keyframes"):
+        if self.mode in ("fps", "sparse") and (self.fps is None or self.fps <= 0):
+            raise ValueError(f"FrameSpec(mode={self.mode!r}) needs a positive fps")
+        if self.mode not in ("all", "fps", "sparse", "keyframes"):
             raise ValueError(f"unknown sampling mode {self.mode!r}")
+        if self.max_key_gap is not None and self.max_key_gap <= 0:
+            raise ValueError("max_key_gap must be positive")
+
+    def key_gap(self) -> Fraction:
+        """The widest key-frame spacing a ``sparse`` pass accepts before it decodes densely."""
+        if self.max_key_gap is not None:
+            return Fraction(self.max_key_gap)
+        assert self.fps is not None
+        return Fraction(5, 4) / Fraction(self.fps)
 
     def output_size(self, width: int, height: int) -> tuple[int, int]:
         """Target (width, height) for a source of the given size (even numbers for swscale)."""
@@ -140,6 +159,11 @@ class DecodeStats:
     bad_packets: int = 0
     packets: int = 0
     keyframes_only: bool = False
+    sparse: bool = False
+    """every video consumer was ``sparse``: only one key frame per slot was decoded..."""
+    sparse_fallback: bool = False
+    """...until key frames were found too far apart and the pass decoded every frame"""
+    packets_skipped: int = 0
     last_time: Fraction | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -157,6 +181,60 @@ class _FpsSlotter:
             self.last_slot = slot
             return True
         return False
+
+
+class _SparsePlan:
+    """Which video packets a ``sparse`` pass decodes: the first key frame of each ``1/fps`` slot.
+
+    Non-key packets since the last key frame are held back (not decoded); when they span more
+    than ``max_gap`` seconds (a long-GOP file) the plan turns dense for good and hands them to the
+    decoder in order, starting with that key frame, so no frame after it is lost.
+    """
+
+    def __init__(self, fps: Fraction, max_gap: Fraction, time_base: Fraction, origin: Fraction) -> None:
+        self.slotter = _FpsSlotter(fps)
+        self.max_gap = max_gap
+        self.time_base = time_base
+        self.origin = origin
+        self.dense = False
+        self.skipped = 0
+        self._held: list[Any] = []
+        self._key_t: Fraction | None = None
+        self._first_t: Fraction | None = None
+
+    def admit(self, packet: Any) -> list[Any]:
+        """The packets to decode now, in order (possibly none)."""
+        if self.dense:
+            return [packet]
+        ts = packet.pts if packet.pts is not None else packet.dts
+        if ts is None:  # no timing on the packet: cannot plan
+            return self._go_dense(packet)
+        t = Fraction(ts) * self.time_base - self.origin
+        if self._first_t is None:
+            self._first_t = t
+        if packet.is_keyframe:
+            self.skipped += len(self._held)
+            self._held.clear()
+            self._key_t = t
+            if self.slotter.take(max(t, Fraction(0))):
+                return [packet]
+            self._held.append(packet)  # the reference a dense fallback would start from
+            return []
+        ref = self._key_t if self._key_t is not None else self._first_t
+        self._held.append(packet)
+        if t - ref > self.max_gap or len(self._held) > _SPARSE_MAX_BUFFER:
+            return self._go_dense(None)
+        return []
+
+    def _go_dense(self, packet: Any | None) -> list[Any]:
+        self.dense = True
+        out = self._held + ([packet] if packet is not None else [])
+        self._held = []
+        return out
+
+    def finish(self) -> None:
+        self.skipped += len(self._held)
+        self._held.clear()
 
 
 _DONE = object()
@@ -193,6 +271,9 @@ def decode(
     stats.keyframes_only = bool(video_consumers) and all(
         c.spec is not None and c.spec.mode == "keyframes" for c in video_consumers
     ) and info.kind != "image"
+    stats.sparse = bool(video_consumers) and all(
+        c.spec is not None and c.spec.mode == "sparse" for c in video_consumers
+    ) and info.kind != "image"
     q: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_FRAMES)
     stop = threading.Event()
     error: list[BaseException] = []
@@ -212,8 +293,11 @@ def decode(
             groups.setdefault((ow, oh, c.spec.format), []).append(c)
     slotters = {
         id(c): _FpsSlotter(c.spec.fps) for c in video_consumers
-        if c.spec is not None and c.spec.mode == "fps" and c.spec.fps is not None
+        if c.spec is not None and c.spec.mode in ("fps", "sparse") and c.spec.fps is not None
     }
+    sparse_specs = [c.spec for c in video_consumers if stats.sparse and c.spec is not None]
+    sparse_rate = (max(s.fps for s in sparse_specs if s.fps is not None), min(s.key_gap() for s in sparse_specs)) \
+        if sparse_specs else None
 
     def put(item: Any) -> bool:
         while not stop.is_set():
@@ -226,7 +310,8 @@ def decode(
 
     def worker() -> None:
         try:
-            _demux_decode(p, info, groups, slotters, bool(audio_consumers), rotation, stats, put, stop, threads)
+            _demux_decode(p, info, groups, slotters, bool(audio_consumers), rotation, stats, put, stop, threads,
+                          sparse_rate)
         except BaseException as exc:  # re-raised in the caller
             error.append(exc)
         finally:
@@ -276,6 +361,7 @@ def _demux_decode(
     put: Callable[[Any], bool],
     stop: threading.Event,
     threads: int,
+    sparse_rate: tuple[Fraction, Fraction] | None = None,
 ) -> None:
     import av
 
@@ -300,6 +386,8 @@ def _demux_decode(
         frame_index = 0
         vtb = Fraction(vstream.time_base) if vstream is not None and vstream.time_base else Fraction(1, 90000)
         still = info.kind == "image"
+        plan = _SparsePlan(sparse_rate[0], sparse_rate[1], vtb, origin) \
+            if sparse_rate is not None and vstream is not None else None
 
         def emit_video(frame: Any) -> bool:
             nonlocal frame_index
@@ -317,7 +405,7 @@ def _demux_decode(
                     spec = c.spec
                     assert spec is not None
                     if spec.mode == "all" or (spec.mode == "keyframes" and key) or (
-                        spec.mode == "fps" and slotters[id(c)].take(t)
+                        spec.mode in ("fps", "sparse") and slotters[id(c)].take(t)
                     ):
                         targets.append(c)
                 if not targets:
@@ -347,28 +435,40 @@ def _demux_decode(
                     return False
             return True
 
+        def decode_packet(packet: Any) -> list[Any] | None:
+            try:
+                return list(packet.decode())
+            except av.error.InvalidDataError as exc:  # corrupt packet: skip it, count it
+                stats.bad_packets += 1
+                _note_bad(stats, p, exc)
+            except (av.error.EOFError, ValueError) as exc:
+                stats.bad_packets += 1
+                _note_bad(stats, p, exc)
+            return None
+
         for packet in container.demux(*streams):
             if stop.is_set():
                 return
             stats.packets += 1
-            try:
-                decoded = packet.decode()
-            except av.error.InvalidDataError as exc:  # corrupt packet: skip it, count it
-                stats.bad_packets += 1
-                _note_bad(stats, p, exc)
-                continue
-            except (av.error.EOFError, ValueError) as exc:
-                stats.bad_packets += 1
-                _note_bad(stats, p, exc)
-                continue
             if packet.stream is vstream:
-                for frame in decoded:
-                    if not emit_video(frame):
-                        return
-            elif resampler is not None:
+                # a sparse plan decides which video packets reach the decoder; the empty packet
+                # that ends the stream always does (it flushes the decoder)
+                todo = plan.admit(packet) if plan is not None and packet.size else [packet]
+                for pk in todo:
+                    decoded = decode_packet(pk)
+                    for frame in decoded or ():
+                        if not emit_video(frame):
+                            return
+                continue
+            decoded = decode_packet(packet)
+            if decoded is not None and resampler is not None:
                 for af in decoded:
                     if not emit_audio(resampler.resample(af)):
                         return
+        if plan is not None:
+            plan.finish()
+            stats.packets_skipped = plan.skipped
+            stats.sparse_fallback = plan.dense
         # PyAV's demux ends each stream with an empty packet that flushes its decoder; only the
         # resampler still holds samples
         if resampler is not None:
