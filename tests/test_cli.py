@@ -72,9 +72,15 @@ def test_analyzers_listing() -> None:
 
 def test_demo_generates_and_ingests(tmp_path: Path) -> None:
     lib = tmp_path / "lib"
-    code, out = run("demo", "-L", str(lib), "--files", "1", "--takes", "1")
+    code, out = run("demo", "-L", str(lib), "--files", "1", "--takes", "1", "--no-progress")
     assert code == 0, out
     truth = json.loads((lib / "demo-footage" / "truth.json").read_text())
     assert len(truth["files"]) == 1
+    report = json.loads((lib / "reports" / "demo" / "report.json").read_text())
+    assert report["schema"] == "rushes.triage/1" and report["totals"]["takes"] == 1
+    assert {"slate", "speech", "takes", "shots"} <= set(report["params"]["analyzers"])  # triage + defaults
+    for name in ("takes.csv", "report.html", "takes.otio", "takes.edl"):
+        assert (lib / "reports" / "demo" / name).is_file(), name
+    assert "against the generated truth: archive precision" in out and "takes found 1/1" in out
     code, out = run("status", "-L", str(lib), "--json")
     assert json.loads(out)["media"] == 1

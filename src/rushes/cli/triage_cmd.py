@@ -12,7 +12,7 @@ import click
 from rushes.cli.main import eval_group, library_option, print_json, run_command
 from rushes.cli.progress import IngestProgress
 
-__all__ = ["register"]
+__all__ = ["print_triage_report", "register"]
 
 
 def _dur(s: float | None) -> str:
@@ -23,7 +23,7 @@ def _dur(s: float | None) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
-def _print_report(report: dict[str, Any], written: dict[str, list[Path]], warnings: list[str]) -> None:
+def print_triage_report(report: dict[str, Any], written: dict[str, list[Path]], warnings: list[str]) -> None:
     from rushes.triage.report import human_bytes, take_label
 
     for f in report["files"]:
@@ -96,7 +96,7 @@ def register(cli: click.Group) -> None:
         if as_json:
             print_json(written_report)
         else:
-            _print_report(written_report, written, warnings)
+            print_triage_report(written_report, written, warnings)
         sys.exit(int(report["job"]["exit_code"]))
 
     @eval_group.command("triage")
