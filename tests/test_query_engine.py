@@ -217,18 +217,21 @@ def test_mixed_time_bases_are_rebased():
 
 
 class FakeCatalog:
-    """The two catalog methods the adapter uses (the catalog filters labels case-sensitively)."""
+    """The catalog methods the adapter uses (the catalog filters labels case-sensitively)."""
 
     def __init__(self, tracks: dict[str, Intervals], durations: dict[int, Fraction]) -> None:
-        self.tracks, self.durations, self.calls = tracks, durations, []
+        self._tracks, self.durations, self.calls = tracks, durations, []
 
     def get_intervals(self, track: str | None = None, *, media_id: int | None = None) -> Intervals:
         self.calls.append((track, media_id))
-        rows = self.tracks.get(track or "", Intervals.empty())
+        rows = self._tracks.get(track or "", Intervals.empty())
         return rows if media_id is None else rows[rows.media == media_id]
 
     def media_durations(self) -> dict[int, Fraction]:
         return dict(self.durations)
+
+    def tracks(self, media_id: int | None = None) -> list[tuple[str, int]]:
+        return [(name, len(iv)) for name, iv in sorted(self._tracks.items())]
 
 
 def test_catalog_track_source_adapter():
@@ -244,3 +247,30 @@ def test_catalog_track_source_adapter():
     assert one.durations() == {2: Fraction(5)}
     assert evaluate_query("tag:*", one).labels() == ["car"]
     assert catalog.calls[-1] == ("tag", 2)
+
+
+def test_catalog_source_aliases_unknown_tracks_and_stills(tmp_path):
+    """On a real catalog: ``tag`` reads every ``tags.*`` track, an absent track has no rows and is
+    named in a note, and a still image (no duration) takes part in NOT without an error."""
+    from conftest import make_png, make_video
+    from rushes.library import Library
+    from rushes.patterns.sources import CatalogTrackSource
+
+    clip = make_video(tmp_path / "clip.mp4", seconds=4.0, audio=False)
+    still = make_png(tmp_path / "still.png")
+    with Library(tmp_path / "lib") as lib:
+        assert lib.ingest([clip, still], analyzers=["levels"], workers=1).state == "completed"
+        ids = {m.name: m.id for m in lib.catalog.list_media()}
+        vid, img = ids["clip.mp4"], ids["still.png"]
+        tracks = {"tags.objects": Intervals.from_seconds([1.0], [3.0], ["person"], media=[vid]),
+                  "tags.faces": Intervals.from_seconds([2.0, 0.0], [2.5, 0.0], ["face", "face"], media=[vid, img])}
+        for n, (name, iv) in enumerate(tracks.items()):
+            lib.catalog.commit_result(key=f"k{n}", media_id=vid, analyzer=f"fake{n}", version="1", params_hash="x",
+                                      params={}, model_id="", tracks={name: iv})
+        src = CatalogTrackSource(lib.catalog)
+        assert sorted(src.get("tag", "*").labels()) == ["face", "face", "person"]
+        assert src.unknown == []
+        hits = evaluate_query("tag:person AND NOT tag:face", src)
+        assert [(r.start_seconds, r.end_seconds) for r in hits] == [(1.0, 2.0), (2.5, 3.0)]
+        assert len(evaluate_query("NOT tag:person", src, media=img)) == 0  # a still has no time to select
+        assert len(src.get("tagz", "*")) == 0 and "no track 'tagz'" in (src.unknown_note() or "")

@@ -233,10 +233,14 @@ class Catalog:
         return [self._media_from_row(r) for r in self._db.execute("SELECT * FROM media ORDER BY id")]
 
     def media_durations(self) -> dict[int, Fraction]:
+        """Seconds of every media with a known duration; a still image lasts 0 s (it has no time,
+        so temporal ``NOT`` never selects part of it)."""
         out: dict[int, Fraction] = {}
-        for row in self._db.execute("SELECT id, duration_s FROM media"):
+        for row in self._db.execute("SELECT id, duration_s, kind FROM media"):
             if row[1] is not None:
                 out[int(row[0])] = Fraction(row[1]).limit_denominator(1_000_000)
+            elif row[2] == "image":
+                out[int(row[0])] = Fraction(0)
         return out
 
     # -- results (the cache) --------------------------------------------------------------

@@ -86,6 +86,13 @@ def load_interval_truth(path: Path, names_to_ids: dict[str, int]) -> Intervals:
     return Intervals.from_seconds(list(s), list(e), list(lab), media=list(media))
 
 
+def _note_unknown(src: Any) -> None:
+    """Tell the user (on stderr) about selector tracks this library does not hold."""
+    note = src.unknown_note()
+    if note:
+        click.echo(f"note: {note}", err=True)
+
+
 def register(cli: click.Group) -> None:
     @cli.command("query")
     @click.argument("query")
@@ -109,10 +116,12 @@ def register(cli: click.Group) -> None:
 
         with Library(library, create=False) as lib:
             mid = _media_filter(lib, media)
+            src = CatalogTrackSource(lib.catalog, mid)
             try:
-                hits = evaluate_query(query, CatalogTrackSource(lib.catalog, mid), mid)
+                hits = evaluate_query(query, src, mid)
             except QuerySyntaxError as exc:
                 raise QueryError(f"{exc}\n{exc.caret()}") from exc
+            _note_unknown(src)
             names, _, _ = _names_rates(lib)
             _export(hits, lib, csv_out, edl_out, otio_out, title=query[:60])
         rows = _hits_rows(hits, names)
@@ -152,7 +161,9 @@ def register(cli: click.Group) -> None:
         pattern = load_pattern(pattern_file)
         with Library(library, create=False) as lib:
             mid = _media_filter(lib, media)
-            result = run_pattern(CatalogTrackSource(lib.catalog, mid), pattern, mid)
+            src = CatalogTrackSource(lib.catalog, mid)
+            result = run_pattern(src, pattern, mid)
+            _note_unknown(src)
             names, _, _ = _names_rates(lib)
             pngs: dict[str, str] = {}
             if html_out is not None and png_dir is None:
@@ -195,6 +206,7 @@ def register(cli: click.Group) -> None:
             src = CatalogTrackSource(lib.catalog)
             base = evaluate_query(baseline, src)
             tags = src.get(track, "*")
+            _note_unknown(src)
             report = explore(tags, base, durations=lib.catalog.media_durations())
         data = report.to_dict()
         if as_json:
@@ -220,7 +232,9 @@ def register(cli: click.Group) -> None:
         with Library(library, create=False) as lib:
             ids = {m.name: m.id for m in lib.catalog.list_media()}
             truth_iv = load_interval_truth(truth, ids)
-            result = run_pattern(CatalogTrackSource(lib.catalog), pattern)
+            src = CatalogTrackSource(lib.catalog)
+            result = run_pattern(src, pattern)
+            _note_unknown(src)
             hits = result.hits[np.isin(result.hits.media, np.unique(truth_iv.media))] if len(result.hits) else \
                 result.hits
         scores = evaluate_intervals(hits, truth_iv, tolerance_s=tolerance)

@@ -19,7 +19,7 @@ from rushes.intervals import Intervals
 from rushes.patterns._build import last_end_per_media
 from rushes.patterns.selectors import LabelIndex, label_mask
 
-__all__ = ["CatalogLike", "CatalogTrackSource", "DictTrackSource", "TrackSource"]
+__all__ = ["TRACK_ALIASES", "CatalogLike", "CatalogTrackSource", "DictTrackSource", "TrackSource"]
 
 
 @runtime_checkable
@@ -87,7 +87,7 @@ class DictTrackSource:
 
 
 class CatalogLike(Protocol):
-    """The two catalog methods :class:`CatalogTrackSource` needs."""
+    """The catalog methods :class:`CatalogTrackSource` needs."""
 
     def get_intervals(self, track: str | None = None, *, media_id: int | None = None) -> Intervals:
         """All rows of ``track`` (optionally of one media)."""
@@ -96,6 +96,24 @@ class CatalogLike(Protocol):
     def media_durations(self) -> dict[int, Fraction]:
         """Duration of every media in seconds."""
         ...
+
+    def tracks(self, media_id: int | None = None) -> list[tuple[str, int]]:
+        """(track name, row count) of every track."""
+        ...
+
+
+#: short names for the catalog's tracks, used when no track of that exact name exists: ``tag``
+#: is every ``tags.*`` track (objects, ImageNet classes, faces, text, CLIP), ``said`` the
+#: transcript words, and the singular forms name the triage and shot tracks
+TRACK_ALIASES: dict[str, tuple[str, ...]] = {
+    "tag": ("tags.*",),
+    "said": ("words",),
+    "speech": ("words",),
+    "shot": ("shots",),
+    "slate": ("slates",),
+    "take": ("takes",),
+    "command": ("commands",),
+}
 
 
 class CatalogTrackSource:
@@ -108,12 +126,39 @@ class CatalogTrackSource:
     def __init__(self, catalog: CatalogLike, media_id: int | None = None) -> None:
         self._catalog = catalog
         self._media_id = media_id
+        #: track names asked for that the library does not hold
+        self.unknown: list[str] = []
+
+    def unknown_note(self) -> str | None:
+        """A one-line note naming the tracks asked for that this library does not hold."""
+        if not self.unknown:
+            return None
+        known = ", ".join(name for name, _n in self._catalog.tracks()) or "none"
+        return f"no track {', '.join(map(repr, self.unknown))} in this library (it has: {known})"
 
     def get(self, track: str, label_glob: str) -> Intervals:
-        """Rows of ``track`` whose label matches ``label_glob``."""
-        iv = self._catalog.get_intervals(track, media_id=self._media_id)
+        """Rows of ``track`` (or of the tracks its alias in :data:`TRACK_ALIASES` names) whose
+        label matches ``label_glob``; a track the library does not hold has no rows (its name is
+        added to :attr:`unknown`)."""
+        names = self._resolve(track)
+        parts = [self._catalog.get_intervals(name, media_id=self._media_id) for name in names]
+        iv = parts[0] if len(parts) == 1 else Intervals.concat(parts)
         mask = label_mask(iv.label, label_glob)
         return iv if bool(np.all(mask)) else iv[mask]
+
+    def _resolve(self, track: str) -> list[str]:
+        known = [name for name, _n in self._catalog.tracks()]
+        if track in known:
+            return [track]
+        found = [name for pattern in TRACK_ALIASES.get(track, ()) for name in known
+                 if name == pattern or (pattern.endswith("*") and name.startswith(pattern[:-1]))]
+        if found:
+            return found
+        # not in this library (yet: an analyzer that has not run, a model not installed): no rows,
+        # and a note the command line shows, so a typo does not pass unnoticed
+        if track not in self.unknown:
+            self.unknown.append(track)
+        return [track]
 
     def durations(self) -> dict[int, Fraction]:
         """Catalog durations (one media when the source is limited to it)."""
