@@ -85,3 +85,10 @@ def test_triage_and_eval_on_a_generated_reel(reel: Path, tmp_path: Path) -> None
     assert code == 0, text
     again = json.loads(text)
     assert again["archive_precision"] == again["archive_recall"] == 1.0
+    # the shipped slate_moment pattern over the same tracks, against the reel's slate segments
+    code, text = run("eval", "patterns", "slate_moment", "--truth", str(reel / "truth.json"), "--segments", "slate",
+                     "-L", lib, "--json")
+    assert code == 0, text
+    moments = json.loads(text)
+    assert moments["intervals"]["precision"] >= 0.8 and moments["intervals"]["recall"] >= 0.8
+    assert moments["time"]["precision"] >= 0.8  # the hits lie on the boards

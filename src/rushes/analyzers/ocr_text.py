@@ -5,7 +5,10 @@ frames where text is likely: every sampled frame gets a cheap text-likelihood sc
 grey copy (density of short, horizontally aligned strong edges), and only the best frames — at
 most ``max_frames`` per file, at least ``min_spacing_s`` apart, above ``min_text_score`` — are
 read at ``ocr_side`` pixels. Each recognised line becomes an interval covering the sample it was
-read on (merged with the same line read on neighbouring samples). Labels are the text as read.
+read on and the run of neighbouring samples that still show the same picture with a similar
+text likelihood (within ``hold_ratio`` either way: the same text is most likely on screen),
+so a title held for five seconds is found over five seconds though it was read once; the same
+line read on nearby samples merges. Labels are the text as read.
 
 A second track, ``tags.text``, tags each read frame ``text`` (more lines, higher score) and
 ``clapperboard`` when two or more slate words (SCENE, TAKE, ROLL, ...) are on it.
@@ -13,6 +16,7 @@ A second track, ``tags.text``, tags each read frame ``text`` (more lines, higher
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import logging
 import threading
@@ -33,7 +37,7 @@ from rushes.pipeline.registry import register
 if TYPE_CHECKING:
     from rushes.catalog import MediaRecord
 
-__all__ = ["OcrText", "OcrTextParams", "text_likelihood"]
+__all__ = ["OcrText", "OcrTextParams", "hold_span", "look", "text_likelihood"]
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +51,26 @@ class OcrTextParams:
     max_frames: int = 6
     """OCR runs on at most this many frames per file."""
     min_spacing_s: float = 2.0
-    min_text_score: float = 0.01
-    """Frames whose text likelihood is below this are never read (half of it for still images)."""
+    min_text_score: float = 0.002
+    """Frames whose text likelihood reaches this may be read (half of it for still images).
+    Large title text scores low (its strokes are long), e.g. 0.002–0.005 for an advert's end
+    card at 640×360 against 0.001 for the footage before it; the best ``max_frames`` are read."""
+    min_text_contrast: float = 2.0
+    """...and so may frames below it that score this many times the file's median likelihood
+    (text that stands out from the rest of the file), down to ``min_text_score / 4``."""
     min_confidence: float = 0.6
     """Recognised lines below this confidence are dropped."""
+    hold_ratio: float = 0.5
+    """A reading covers the neighbouring samples whose text likelihood is within this ratio of
+    the read frame's (between ratio× and 1/ratio×); 1 = only the sample read."""
 
     def __post_init__(self) -> None:
         if self.fps <= 0:
             raise ValueError("fps must be positive")
         if not 1 <= self.max_frames <= 1000:
             raise ValueError("max_frames must be within 1..1000")
+        if not 0 < self.hold_ratio <= 1:
+            raise ValueError("hold_ratio must be within (0, 1]")
 
 
 def text_likelihood(gray: npt.NDArray[np.uint8]) -> float:
@@ -118,7 +132,7 @@ _OCR: LazyModel[_Ocr] = LazyModel("rapidocr", _Ocr)
 @register
 class OcrText(Analyzer):
     name = "ocr_text"
-    version = "3"
+    version = "4"
     Params = OcrTextParams
     media_kinds = frozenset({"video", "image"})
     description = "OCR (RapidOCR) on the frames most likely to hold text → `ocr` track."
@@ -128,6 +142,7 @@ class OcrText(Analyzer):
         self.p: OcrTextParams = self.params
         self._best: list[tuple[float, int, float, npt.NDArray[np.uint8]]] = []
         self._scores: list[tuple[float, float]] = []
+        self._looks: list[npt.NDArray[np.uint8]] = []
         self._ocr: _Ocr | None = None
         self._missing = False
 
@@ -152,7 +167,7 @@ class OcrText(Analyzer):
 
     def begin(self, ctx: AnalyzerContext) -> None:
         super().begin(ctx)
-        self._best, self._scores = [], []
+        self._best, self._scores, self._looks = [], [], []
 
     def on_frame(self, frame: VideoFrame) -> None:
         img = frame.image
@@ -162,7 +177,8 @@ class OcrText(Analyzer):
         score = text_likelihood(gray)
         t = float(frame.time)
         self._scores.append((t, score))
-        floor = self.p.min_text_score / 2 if self.context.media.kind == "image" else self.p.min_text_score
+        self._looks.append(look(gray))
+        floor = self.p.min_text_score / 2 if self.context.media.kind == "image" else self.p.min_text_score / 4
         if score < floor:
             return
         # keep a bounded pool of candidates (3× what OCR will read, to allow spacing them out)
@@ -177,18 +193,26 @@ class OcrText(Analyzer):
         if eng is None:
             raise ModelNotAvailable("ocr_text: RapidOCR is not installed")
         chosen: list[tuple[float, int, float, npt.NDArray[np.uint8]]] = []
-        for cand in sorted(self._best, key=lambda c: -c[0]):
-            if all(abs(cand[2] - c[2]) >= self.p.min_spacing_s for c in chosen):
+        spans: list[tuple[float, float]] = []
+        floor = self.p.min_text_score / 2 if self.context.media.kind == "image" else self.p.min_text_score
+        median = float(np.median([sc for _t, sc in self._scores])) if self._scores else 0.0
+        eligible = [c for c in self._best if c[0] >= floor or c[0] >= self.p.min_text_contrast * median]
+        for cand in sorted(eligible, key=lambda c: -c[0]):
+            # a frame inside the span an earlier pick will cover shows the same text: not read again
+            if all(abs(cand[2] - c[2]) >= self.p.min_spacing_s for c in chosen) and \
+                    not any(a <= cand[2] <= b for a, b in spans):
                 chosen.append(cand)
+                spans.append(hold_span(self._scores, cand[2], cand[0], self.p.hold_ratio, self._looks))
             if len(chosen) >= self.p.max_frames:
                 break
         step = 0.0 if self.context.media.kind == "image" else float(1 / self.p.fps)
         rows: list[tuple[float, float, str, float]] = []
         tags: list[tuple[float, float, str, float]] = []
-        for _score, _idx, t, img in sorted(chosen, key=lambda c: c[2]):
+        for score, _idx, t, img in sorted(chosen, key=lambda c: c[2]):
             lines = [(text, conf) for text, conf in eng.read(img) if conf >= self.p.min_confidence]
-            rows.extend((t, t + step, text, conf) for text, conf in lines)
-            tags.extend(_frame_tags(t, t + step, lines))
+            start, end = hold_span(self._scores, t, score, self.p.hold_ratio, self._looks)
+            rows.extend((start, end + step, text, conf) for text, conf in lines)
+            tags.extend(_frame_tags(start, end + step, lines))
             self.model_calls += 1
         rows = _merge_same_text(rows, step)
         track = Intervals.from_seconds([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
@@ -209,6 +233,45 @@ class OcrText(Analyzer):
 #: words printed on a clapperboard (slate): two of them on one frame tag it ``clapperboard``
 SLATE_WORDS = frozenset({"scene", "take", "roll", "prod", "production", "director", "camera", "cam", "date",
                          "sound", "dop", "slate", "day", "shot"})
+
+
+#: mean absolute difference (0-255) of two :func:`look` signatures above which frames differ
+LOOK_MAX_DIFF = 12.0
+
+
+def look(gray: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """A 32×18 block-mean signature of a grey frame: enough to tell "the same picture" apart."""
+    h, w = gray.shape
+    bh, bw = max(1, h // 18), max(1, w // 32)
+    g = gray[: bh * 18, : bw * 32].astype(np.float32)
+    if g.shape[0] < 18 or g.shape[1] < 32:
+        return np.zeros((18, 32), np.uint8)
+    return np.asarray(g.reshape(18, bh, 32, bw).mean(axis=(1, 3)), dtype=np.uint8)
+
+
+def hold_span(scores: list[tuple[float, float]], t: float, score: float, ratio: float,
+              looks: list[npt.NDArray[np.uint8]] | None = None) -> tuple[float, float]:
+    """First and last sample time of the run around ``t`` that shows the same text: text
+    likelihood within ``[ratio × score, score / ratio]`` and, when ``looks`` (one :func:`look` per
+    sample) are given, the same picture as at ``t`` (``scores``: (time, likelihood) in time order)."""
+    times = [s[0] for s in scores]
+    i = bisect.bisect_left(times, t)
+    if i >= len(scores) or scores[i][0] != t:
+        return t, t
+    lo, hi = score * ratio, score / ratio
+    ref = looks[i].astype(np.int16) if looks is not None else None
+
+    def close(k: int) -> bool:
+        if not lo <= scores[k][1] <= hi:
+            return False
+        return ref is None or looks is None or float(np.abs(looks[k].astype(np.int16) - ref).mean()) <= LOOK_MAX_DIFF
+
+    a = b = i
+    while a > 0 and close(a - 1):
+        a -= 1
+    while b + 1 < len(scores) and close(b + 1):
+        b += 1
+    return scores[a][0], scores[b][0]
 
 
 def _frame_tags(start: float, end: float, lines: list[tuple[str, float]]) -> list[tuple[float, float, str, float]]:

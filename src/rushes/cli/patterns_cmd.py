@@ -56,9 +56,12 @@ def _export(hits: Intervals, lib: Any, csv_out: Path | None, edl_out: Path | Non
                    title=title)
 
 
-def load_interval_truth(path: Path, names_to_ids: dict[str, int]) -> Intervals:
-    """Truth intervals from JSON ``{"files": {"NAME": [{"start": s, "end": s, "label"?: l}]}}``,
-    CSV with columns ``file,start,end[,label]``, or an Audacity label file (``--media`` required)."""
+def load_interval_truth(path: Path, names_to_ids: dict[str, int], segment_kind: str | None = None) -> Intervals:
+    """Truth intervals from JSON ``{"files": {"NAME": [{"start": s, "end": s, "label"?: l}]}}``
+    (or ``{"NAME": {"intervals": [...]}}``), or CSV with columns ``file,start,end[,label]``.
+
+    ``segment_kind``: the JSON is a generated reel's ``truth.json``; its ``segments`` of that kind
+    (``slate``, ``setup``, ``scene``, ``reset``) are the truth."""
     rows: list[tuple[int, float, float, str]] = []
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() == ".json":
@@ -68,9 +71,13 @@ def load_interval_truth(path: Path, names_to_ids: dict[str, int]) -> Intervals:
             for name, items in files.items():
                 if name not in names_to_ids:
                     continue
-                for it in (items["intervals"] if isinstance(items, dict) else items):
+                if segment_kind is not None:
+                    chosen = [it for it in items["segments"] if it.get("kind") == segment_kind]
+                else:
+                    chosen = items["intervals"] if isinstance(items, dict) else items
+                for it in chosen:
                     rows.append((names_to_ids[name], float(it["start"]), float(it["end"]),
-                                 str(it.get("label", "hit"))))
+                                 str(it.get("label", segment_kind or "hit"))))
         except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
             raise QueryError(f"{path}: truth must be {{\"files\": {{NAME: [{{start, end}}]}}}} ({exc})") from exc
     else:
@@ -138,7 +145,7 @@ def register(cli: click.Group) -> None:
         """Weighted/fuzzy conceptual patterns over tag tracks (docs/patterns.md)."""
 
     @patterns.command("run")
-    @click.argument("pattern_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.argument("pattern_file", type=click.Path(dir_okay=False, path_type=Path))
     @library_option
     @click.option("--media", help="Restrict to one media.")
     @click.option("--png", "png_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -154,7 +161,8 @@ def register(cli: click.Group) -> None:
     def run(pattern_file: Path, library: Path, media: str | None, png_dir: Path | None, csv_out: Path | None,
             edl_out: Path | None, otio_out: Path | None, html_out: Path | None, save_track: str | None,
             as_json: bool) -> None:
-        """Run PATTERN_FILE (TOML): intensity curve per file and the intervals above threshold."""
+        """Run PATTERN_FILE (TOML, or a shipped pattern's name): intensity curve per file and the
+        intervals above threshold."""
         from rushes.library import Library
         from rushes.patterns import CatalogTrackSource, load_pattern, render_curve_png, run_pattern
 
@@ -191,6 +199,21 @@ def register(cli: click.Group) -> None:
             click.echo(f"{r['file']:<40} {r['start']:10.3f} {r['end']:10.3f}  score {r['score']:.3f}")
         click.echo(f"{pattern.name}: {len(rows)} hit(s) in {len(result.curves)} file(s)")
 
+    @patterns.command("list")
+    @click.option("--json", "as_json", is_flag=True)
+    @run_command
+    def list_cmd(as_json: bool) -> None:
+        """The pattern files shipped with rushes (run one by name: rushes patterns run ending)."""
+        from rushes.patterns import builtin_patterns, load_pattern
+
+        rows = [{"name": name, "path": str(path), "description": load_pattern(path).description}
+                for name, path in builtin_patterns().items()]
+        if as_json:
+            print_json(rows)
+            return
+        for r in rows:
+            click.echo(f"{r['name']:<16} {r['description']}  ({r['path']})")
+
     @patterns.command("explore")
     @click.option("--baseline", required=True, help="Query giving the pattern's intervals, e.g. 'takes:*'.")
     @click.option("--track", default="*", show_default=True, help="Tracks whose labels are ranked.")
@@ -216,22 +239,29 @@ def register(cli: click.Group) -> None:
         click.echo("suggested weights: " + json.dumps(report.suggest_weights()))
 
     @eval_group.command("patterns")
-    @click.argument("pattern_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.argument("pattern_file", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--truth", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
                   help="JSON {files: {NAME: [{start, end}]}} or CSV file,start,end.")
     @library_option
     @click.option("--tolerance", type=float, default=1.0, show_default=True, help="Seconds, for interval matching.")
+    @click.option("--segments", "segment_kind", metavar="KIND",
+                  help="TRUTH is a generated reel's truth.json: score against its segments of this kind "
+                       "(e.g. slate).")
     @click.option("--json", "as_json", is_flag=True)
     @run_command
-    def eval_patterns(pattern_file: Path, truth: Path, library: Path, tolerance: float, as_json: bool) -> None:
-        """Score a pattern's hits against truth intervals: time IoU, precision/recall at a tolerance."""
+    def eval_patterns(pattern_file: Path, truth: Path, library: Path, tolerance: float, segment_kind: str | None,
+                      as_json: bool) -> None:
+        """Score a pattern's hits against truth intervals: time IoU, precision/recall at a tolerance.
+
+        PATTERN_FILE is a TOML file or the name of a shipped pattern (rushes patterns list).
+        """
         from rushes.library import Library
         from rushes.patterns import CatalogTrackSource, evaluate_intervals, load_pattern, run_pattern
 
         pattern = load_pattern(pattern_file)
         with Library(library, create=False) as lib:
             ids = {m.name: m.id for m in lib.catalog.list_media()}
-            truth_iv = load_interval_truth(truth, ids)
+            truth_iv = load_interval_truth(truth, ids, segment_kind)
             src = CatalogTrackSource(lib.catalog)
             result = run_pattern(src, pattern)
             _note_unknown(src)

@@ -33,7 +33,7 @@ from rushes.patterns.allen import (
 )
 from rushes.patterns.azure_vi import VideoIndexerImport, load_insights, read_video_indexer
 from rushes.patterns.buckets import ExploreReport, TagStats, explore
-from rushes.patterns.definition import PatternDef, TagRule, load_pattern, parse_pattern
+from rushes.patterns.definition import PatternDef, TagRule, builtin_patterns, find_pattern, load_pattern, parse_pattern
 from rushes.patterns.engine import evaluate_query
 from rushes.patterns.evaluate import evaluate_intervals, match_intervals
 from rushes.patterns.export import (
@@ -73,6 +73,7 @@ __all__ = [
     "VideoIndexerImport",
     "allen_join",
     "allen_semijoin",
+    "builtin_patterns",
     "classify_pairs",
     "complement",
     "compose",
@@ -81,6 +82,7 @@ __all__ = [
     "evaluate_query",
     "explore",
     "find_hits",
+    "find_pattern",
     "hits_to_csv",
     "hits_to_edl",
     "hits_to_otio",

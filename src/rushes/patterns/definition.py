@@ -43,7 +43,7 @@ from rushes.patterns._units import as_seconds
 from rushes.patterns.fuzzy import TCONORMS, TNORMS, Membership, membership_from_config
 from rushes.patterns.selectors import Selector, parse_selector
 
-__all__ = ["PatternDef", "TagRule", "load_pattern", "parse_pattern"]
+__all__ = ["PatternDef", "TagRule", "builtin_patterns", "find_pattern", "load_pattern", "parse_pattern"]
 
 _TOP_KEYS = {"name", "description", "mode", "step", "threshold", "min_length", "merge_gap", "score",
              "weights", "tag", "fuzzy"}
@@ -255,13 +255,32 @@ def parse_pattern(doc: Mapping[str, Any] | str, source: str = "<string>") -> Pat
     )
 
 
+def builtin_patterns() -> dict[str, Path]:
+    """The pattern files shipped with rushes (``rushes/data/patterns``): name → path."""
+    folder = Path(__file__).resolve().parent.parent / "data" / "patterns"
+    return {p.stem: p for p in sorted(folder.glob("*.toml"))}
+
+
+def find_pattern(name_or_path: str | Path) -> Path:
+    """A pattern file by path, or by the name of a shipped pattern (``ending``, ``slate_moment``)."""
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    shipped = builtin_patterns()
+    if str(name_or_path) in shipped:
+        return shipped[str(name_or_path)]
+    raise QueryError(f"{p}: pattern file not found (shipped patterns: {', '.join(shipped) or 'none'})")
+
+
 def load_pattern(path: str | Path) -> PatternDef:
-    """Read and validate a pattern TOML file."""
+    """Read and validate a pattern TOML file (or a shipped pattern, by name)."""
     p = Path(path)
+    if not p.exists() and str(path) in builtin_patterns():
+        p = builtin_patterns()[str(path)]
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise QueryError(f"{p}: pattern file not found") from None
+        raise QueryError(f"{p}: pattern file not found (shipped patterns: {', '.join(builtin_patterns())})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise QueryError(f"{p}: cannot read pattern file ({exc})") from None
     return parse_pattern(text, source=str(p))
