@@ -84,3 +84,12 @@ def test_demo_generates_and_ingests(tmp_path: Path) -> None:
     assert "against the generated truth: archive precision" in out and "takes found 1/1" in out
     code, out = run("status", "-L", str(lib), "--json")
     assert json.loads(out)["media"] == 1
+
+
+def test_cli_reference_is_current() -> None:
+    """docs/cli-reference.md is generated from the commands: regenerate it with
+    `python -m rushes.cli.reference > docs/cli-reference.md` when a command changes."""
+    from rushes.cli.reference import render_reference
+
+    committed = (Path(__file__).resolve().parents[1] / "docs" / "cli-reference.md").read_text(encoding="utf-8")
+    assert committed == render_reference()
