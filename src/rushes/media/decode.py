@@ -364,6 +364,7 @@ def _demux_decode(
     sparse_rate: tuple[Fraction, Fraction] | None = None,
 ) -> None:
     import av
+    from av.video.reformatter import VideoReformatter
 
     origin = info.start_time
     with map_media_errors(p), av.open(str(p), mode="r", metadata_errors="ignore") as container:
@@ -388,6 +389,10 @@ def _demux_decode(
         still = info.kind == "image"
         plan = _SparsePlan(sparse_rate[0], sparse_rate[1], vtb, origin) \
             if sparse_rate is not None and vstream is not None else None
+        # one swscale context per output (size, format) for the whole pass: ``frame.to_ndarray(
+        # width=..., ...)`` builds a new context (filters, slice threads) for every frame, which
+        # cost more CPU than decoding on light 1080p files; the pixels are identical
+        reformatters = {key: VideoReformatter() for key in groups}
 
         def emit_video(frame: Any) -> bool:
             nonlocal frame_index
@@ -410,7 +415,7 @@ def _demux_decode(
                         targets.append(c)
                 if not targets:
                     continue
-                img = frame.to_ndarray(width=w, height=h, format=fmt)
+                img: Any = reformatters[(w, h, fmt)].reformat(frame, w, h, fmt).to_ndarray()
                 if rotation:
                     img = np.ascontiguousarray(np.rot90(img, k=-(rotation // 90)))
                 vf = VideoFrame(index=idx, pts=int(pts), time_base=vtb, time=t, key=key, image=img)
