@@ -101,16 +101,27 @@ def _r(t: float) -> float:
     return round(float(t), 6)
 
 
+def _opt_str(v: Any) -> str | None:
+    return None if v is None else str(v)
+
+
+_TAKE_KEYS = frozenset({"start", "end", "roll", "scene", "take", "slate", "clap", "shots", "slate_fields"})
+_FILE_KEYS = frozenset({"takes", "events", "speech", "segments", "shot_cuts", "camera", "roll", "clip", "duration",
+                        "frames", "fps", "width", "height", "sample_rate", "timecode", "prod", "director", "date"})
+
+
 @dataclass(frozen=True)
 class EventTruth:
     """A point event: ``slate`` (slate appears), ``clap`` (sticks close), ``action``, ``cut``."""
 
     type: str
     t: float
+    extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    """More keys for the JSON form (e.g. ``{"tail": true}`` on a tail slate)."""
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form ``{"type": ..., "t": ...}``."""
-        return {"type": self.type, "t": _r(self.t)}
+        """JSON form ``{"type": ..., "t": ...}`` (plus ``extra``)."""
+        return {"type": self.type, "t": _r(self.t), **self.extra}
 
 
 @dataclass(frozen=True)
@@ -121,10 +132,16 @@ class WordTruth:
     start: float
     end: float
     speaker: str = "director"
+    source: str | None = None
+    """Where the sound came from when it is a recording (``cathy_arctic_a0269.wav``); ``None`` = TTS."""
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {"word": self.word, "start": _r(self.start), "end": _r(self.end), "speaker": self.speaker}
+        """JSON form (``source`` only when set)."""
+        out: dict[str, Any] = {"word": self.word, "start": _r(self.start), "end": _r(self.end),
+                               "speaker": self.speaker}
+        if self.source is not None:
+            out["source"] = self.source
+        return out
 
 
 @dataclass(frozen=True)
@@ -153,17 +170,20 @@ class TakeTruth:
 
     start: float
     end: float
-    roll: str
-    scene: str
-    take: str
+    roll: str | None
+    scene: str | None
+    take: str | None
+    """``None`` (JSON ``null``) where the truth does not know the value (an illegible slate)."""
     slate: float
     clap: float
     shots: tuple[float, ...] = ()
     """Times of hard picture cuts inside the take (between ``start`` and ``end``)."""
     fields: SlateFields | None = None
+    extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    """More keys for the JSON form."""
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form: the required keys plus ``slate``, ``clap``, ``shots`` and the slate text."""
+        """JSON form: the required keys plus ``slate``, ``clap``, ``shots``, the slate text and ``extra``."""
         out: dict[str, Any] = {
             "start": _r(self.start),
             "end": _r(self.end),
@@ -176,6 +196,7 @@ class TakeTruth:
         }
         if self.fields is not None:
             out["slate_fields"] = self.fields.as_dict()
+        out.update(self.extra)
         return out
 
 
@@ -201,6 +222,8 @@ class FileTruth:
     prod: str = ""
     director: str = ""
     date: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    """More keys for the JSON form."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (``takes`` and ``events`` exactly as other tools expect, plus extras)."""
@@ -223,6 +246,7 @@ class FileTruth:
             "prod": self.prod,
             "director": self.director,
             "date": self.date,
+            **self.extra,
         }
 
     @property
@@ -245,21 +269,26 @@ class FileTruth:
                 TakeTruth(
                     start=float(t["start"]),
                     end=float(t["end"]),
-                    roll=str(t["roll"]),
-                    scene=str(t["scene"]),
-                    take=str(t["take"]),
+                    roll=_opt_str(t.get("roll")),
+                    scene=_opt_str(t.get("scene")),
+                    take=_opt_str(t.get("take")),
                     slate=float(t.get("slate", t["start"])),
                     clap=float(t.get("clap", t["start"])),
                     shots=tuple(float(x) for x in t.get("shots", ())),
                     fields=SlateFields(**sf) if sf else None,
+                    extra={k: v for k, v in t.items() if k not in _TAKE_KEYS},
                 )
             )
         return cls(
             name=name,
             takes=tuple(takes),
-            events=tuple(EventTruth(str(e["type"]), float(e["t"])) for e in data["events"]),
+            events=tuple(
+                EventTruth(str(e["type"]), float(e["t"]), {k: v for k, v in e.items() if k not in ("type", "t")})
+                for e in data["events"]
+            ),
             speech=tuple(
-                WordTruth(str(w["word"]), float(w["start"]), float(w["end"]), str(w.get("speaker", "")))
+                WordTruth(str(w["word"]), float(w["start"]), float(w["end"]), str(w.get("speaker", "")),
+                          None if w.get("source") is None else str(w["source"]))
                 for w in data.get("speech", ())
             ),
             segments=tuple(
@@ -279,6 +308,7 @@ class FileTruth:
             prod=str(data.get("prod", "")),
             director=str(data.get("director", "")),
             date=str(data.get("date", "")),
+            extra={k: v for k, v in data.items() if k not in _FILE_KEYS},
         )
 
 
@@ -882,7 +912,8 @@ def _render_audio(
 
 def _encode(
     path: Path,
-    plan: _FilePlan,
+    frames: int,
+    timecode: str,
     picture: Callable[[int], U8],
     audio: F32,
     *,
@@ -893,13 +924,18 @@ def _encode(
     crf: int,
     preset: str,
     gop_seconds: float = 0.5,
+    pix_fmt: Literal["yuv420p", "rgb24"] = "yuv420p",
+    comment: str = "rushes synthetic dailies (rushes.demo)",
 ) -> None:
-    """Write H.264 + AAC with explicit time bases and ``pts`` (frame index / sample index)."""
+    """Write H.264 + AAC with explicit time bases and ``pts`` (frame index / sample index).
+
+    ``picture(i)`` returns frame ``i`` of ``frames``: a yuv420p buffer ``(H * 3 / 2, W)``, or with
+    ``pix_fmt="rgb24"`` an ``(H, W, 3)`` RGB array (FFmpeg converts it)."""
     import av
 
     with av.open(str(path), "w", options={"movflags": "+faststart"}) as container:
-        container.metadata["comment"] = "rushes synthetic dailies (rushes.demo)"
-        container.metadata["timecode"] = plan.timecode
+        container.metadata["comment"] = comment
+        container.metadata["timecode"] = timecode
         video = container.add_stream("libx264", rate=fps)
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         video.time_base = Fraction(1) / fps
@@ -907,7 +943,7 @@ def _encode(
         video.codec_context.gop_size = max(1, round(gop_seconds * fps))
         video.options = {"preset": preset, "crf": str(crf)}
         video.codec_context.thread_type = "SLICE"
-        video.metadata["timecode"] = plan.timecode
+        video.metadata["timecode"] = timecode
         sound = container.add_stream("aac", rate=rate, layout="mono")
         sound.time_base = Fraction(1, rate)
         sound.codec_context.bit_rate = 96_000
@@ -932,8 +968,8 @@ def _encode(
                     container.mux(packet)
                 sent += n
 
-        for i in range(plan.frames):
-            vf = av.VideoFrame.from_ndarray(picture(i), format="yuv420p")
+        for i in range(frames):
+            vf = av.VideoFrame.from_ndarray(picture(i), format=pix_fmt)
             vf.pts = i
             vf.time_base = video_tb
             for packet in video.encode(vf):
@@ -1128,7 +1164,7 @@ def generate_reel(
         )
         picture, segments, inner = _picture_fn(plan, seed, fi, width, height, fps)
         _encode(
-            out_dir / plan.name, plan, picture, audio,
+            out_dir / plan.name, plan.frames, plan.timecode, picture, audio,
             width=width, height=height, fps=fps, rate=sample_rate, crf=crf, preset=preset, gop_seconds=gop_seconds,
         )
         take_truths: list[TakeTruth] = []

@@ -56,7 +56,9 @@ def same_value(name: str, truth: str, read: str | None) -> bool:
 
 
 def _panels(img: U8) -> list[U8]:
-    """Cut the 4×2 screenshot grid into its panels (white gutters; uniform bars trimmed)."""
+    """Cut the 4×2 screenshot grid into its panels (white gutters; the grey padding bars above and
+    below each screenshot trimmed — rows of one colour equal to the panel's corner; a film's own
+    black letterbox stays)."""
     white = img.min(axis=2) > 240
     cols = white.mean(axis=0) > 0.9
     segs: list[tuple[int, int]] = []
@@ -78,7 +80,10 @@ def _panels(img: U8) -> list[U8]:
     for a, b in ((y0, mid), (mid, y1)):
         for s, e in segs:
             cell = img[a:b, s:e]
-            keep = np.where(cell.std(axis=(1, 2)) > 3)[0]
+            corner = cell[0, 0].astype(np.float32)
+            flat = cell.astype(np.float32).std(axis=1).max(axis=1) <= 3
+            pad = flat & (np.abs(cell.astype(np.float32).mean(axis=1) - corner).max(axis=1) <= 6)
+            keep = np.where(~pad)[0]
             if len(keep):
                 cell = cell[keep[0]:keep[-1] + 1]
             out.append(np.ascontiguousarray(cell))

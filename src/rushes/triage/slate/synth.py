@@ -47,6 +47,7 @@ __all__ = [
     "random_fields",
     "render_varied_slate",
     "synthetic_background",
+    "write_by_hand",
 ]
 
 U8 = npt.NDArray[np.uint8]
@@ -243,6 +244,20 @@ def _draw_hand(img: Image.Image, box: tuple[float, float, float, float], text: s
             colour = Image.new("RGB", tile.size, look.ink)
             img.paste(colour, (int(x + cx0 - pad), int(base_y + dy - pad)), tile)
         x += adv * (1 + float(rng.uniform(-jit, jit)) * 0.5)
+
+
+def write_by_hand(img: Image.Image, box: tuple[float, float, float, float], text: str, rng: np.random.Generator,
+                  *, ink: RGB, font: str | None = None, jitter: float | None = None, max_h: float = 0.75) -> None:
+    """Write ``text`` into ``box`` of ``img`` (in place) the way values are written on the rendered
+    slates: a hand-writing font when installed (else a print font), per-letter size, angle and
+    baseline jitter, in ``ink``."""
+    prints, hands = available_fonts()
+    if font is None:
+        pool = hands or prints
+        font = str(rng.choice(list(pool))) if pool else None
+    look = _Look(board=(0, 0, 0), label=(0, 0, 0), ink=ink, line=(0, 0, 0), print_font=None, hand_font=font,
+                 jitter=float(rng.uniform(0.02, 0.1)) if jitter is None else jitter, names={})
+    _draw_hand(img, box, text, look, rng, max_h=max_h)
 
 
 def _sticks(width: int, stick_h: int, rng: np.random.Generator, kind: str, phase: float) -> Image.Image:
