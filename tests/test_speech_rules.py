@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rushes.triage.speech.asr import AsrParams, RegionTranscriber, normalize_word
+from rushes.triage.speech.asr import AsrParams, RegionTranscriber, assign_words, normalize_word
 from rushes.triage.speech.evaluate import command_truth, match_events
 from rushes.triage.speech.preprocess import BlockProcessor, PreprocessParams, compress, preprocess
 from rushes.triage.speech.rules import COMMAND_LABELS, RuleParams, TokenWord, spot_commands, tokens_of
@@ -198,6 +198,38 @@ def test_region_transcriber_retries_trailing_regions_once() -> None:
     tr.flush()
     assert len(fake.calls) == 2 and tr.stats.retries == 1
     assert fake.calls[1] == 2 * RATE + int(0.4 * RATE)
+
+
+def test_words_placed_late_by_whisper_go_back_to_their_regions() -> None:
+    # four short calls (regions 1 s long, 0.4 s apart) and a line of dialogue; Whisper put every
+    # word 0.9 s late, so by time alone "rolling" would land in the "mark" region and so on
+    regions = [(0.0, 1.0), (1.4, 2.4), (2.8, 3.8), (4.2, 9.0)]
+    late = [(0.9, 1.7), (2.3, 3.1), (3.7, 4.5), (5.2, 5.5), (5.5, 5.9), (6.0, 6.4)]
+    where, shift = assign_words(late, regions, 0.8, 1.2)
+    assert where == [0, 1, 2, 3, 3, 3] and 0.2 <= shift <= 1.0
+    assert assign_words(late, regions, 0.8, 0.0)[0] == [0, 1, 2, 3, 3, 3]  # the empty-region cost alone
+    by_time, _ = assign_words(late, regions, 0.0, 0.0)
+    assert by_time[:3] == [1, 2, 3]  # nearest by time alone: every call one region late
+    # words on time stay where they are; a region with no word is allowed
+    ontime = [(0.1, 0.6), (3.0, 3.5)]
+    assert assign_words(ontime, regions, 0.8, 1.2) == ([0, 2], 0.0)
+    assert assign_words([], regions) == ([], 0.0)
+
+
+def test_region_transcriber_retries_a_short_region_skipped_inside_a_pack() -> None:
+    # words for regions 0 and 2 only: the 1 s region 1 between them is tried once more
+    fake = _FakeModel([(0.1, 0.5, " Rolling."), (2.9, 3.3, " Action!")])
+    tr = RegionTranscriber(lambda: fake, AsrParams(gap_s=0.4))
+    for k in range(3):
+        tr.add_region(k * 5 * RATE, np.zeros(RATE, np.float32))
+    tr.flush()
+    assert len(fake.calls) == 2 and tr.stats.retries == 1 and fake.calls[1] == RATE
+    fake2 = _FakeModel([(0.1, 0.5, " Rolling."), (2.9, 3.3, " Action!")])
+    off = RegionTranscriber(lambda: fake2, AsrParams(gap_s=0.4, retry_missed_s=0.0))
+    for k in range(3):
+        off.add_region(k * 5 * RATE, np.zeros(RATE, np.float32))
+    off.flush()
+    assert len(fake2.calls) == 1
 
 
 def test_match_events_and_truth() -> None:

@@ -89,7 +89,7 @@ def _vad_id() -> str:
 @register
 class Speech(Analyzer):
     name = "speech"
-    version = "1"
+    version = "2"
     Params = SpeechAnalyzerParams
     media_kinds = frozenset({"video", "audio"})
     default = True

@@ -4,9 +4,14 @@ Whisper's encoder always looks at 30 s windows, so recognising each short voiced
 would cost one full window per "Cut!". Instead :class:`RegionTranscriber` *packs* consecutive
 regions (from :mod:`rushes.triage.speech.vad`) into one buffer of at most ``pack_s`` seconds,
 separated by ``gap_s`` of silence, transcribes the buffer in one call, and maps every word back
-to its region and file time. Words are assigned to the region that holds a point just before their end
-(Whisper's word *starts* stretch back over silence; its ends are reliable) and clipped to it,
-so a word can never land in the silence between regions.
+to its region and file time. Whisper's word times inside a pack can be off by up to about a
+second (starts stretched back over silence, or a whole run of short calls placed late), so
+words are not mapped by their times alone: :func:`assign_words` finds the assignment that keeps
+the words in order and minimises the distance of each word's midpoint to its region plus a
+penalty (``empty_region_s``) for every voiced region left without a word — VAD found speech
+there, so a shifted run of calls ("mark" heard in the "action" region, "action" in the dialogue
+after it) is put back. Each word is then clipped to its region, so it can never land in the
+silence between regions.
 
 Decoding is deliberate about cost and hallucination: no ``initial_prompt`` or ``hotwords`` (both
 made the model "hear" commands that were not said), no conditioning on previous text (stops
@@ -24,7 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["AsrParams", "RegionTranscriber", "Utterance", "Word", "normalize_word"]
+__all__ = ["AsrParams", "RegionTranscriber", "Utterance", "Word", "assign_words", "normalize_word"]
 
 F32 = npt.NDArray[np.float32]
 _PUNCT = re.compile(r"[^\w']+|_", re.UNICODE)
@@ -81,6 +86,15 @@ class AsrParams:
     temperatures: tuple[float, ...] = (0.0, 0.4)
     """Greedy first; one sampled retry when the output looks degenerate."""
     compression_ratio_threshold: float = 2.4
+    empty_region_s: float = 0.8
+    """Cost, in seconds of timing error, of leaving a voiced region of a pack without words when
+    mapping words back to regions (:func:`assign_words`); 0 = nearest region by time only."""
+    max_shift_s: float = 1.2
+    """Largest shift of a whole pack's word times tried when mapping words to regions."""
+    retry_missed_s: float = 3.0
+    """Voiced regions up to this long that got no word (Whisper skips a lone short call inside a
+    pack now and then) are transcribed once more, together, in one extra pack; 0 = only the
+    trailing regions of a pack that Whisper ended early."""
 
     def __post_init__(self) -> None:
         if self.beam_size < 1:
@@ -89,6 +103,10 @@ class AsrParams:
             raise ValueError("pack_s must be within 2..29.5 (one Whisper window)")
         if not 0.0 <= self.gap_s <= 2.0:
             raise ValueError("gap_s must be within 0..2")
+        if not 0.0 <= self.empty_region_s <= 5.0:
+            raise ValueError("empty_region_s must be within 0..5")
+        if not 0.0 <= self.max_shift_s <= 5.0 or not 0.0 <= self.retry_missed_s <= 30.0:
+            raise ValueError("max_shift_s must be within 0..5 and retry_missed_s within 0..30")
 
 
 @dataclass
@@ -113,6 +131,67 @@ class TranscribeStats:
     """Process CPU while recognising: CTranslate2's threads included (the runner's per-step CPU
     counts only the calling thread), other busy threads of the process too."""
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _assign_monotone(mid: npt.NDArray[np.float64], a: npt.NDArray[np.float64], b: npt.NDArray[np.float64],
+                     mu: float) -> tuple[list[int], float]:
+    """The monotone assignment of word midpoints ``mid`` to regions ``[a, b]`` and its cost."""
+    n, m = mid.size, a.size
+    dist = np.maximum(0.0, np.maximum(a[None, :] - mid[:, None], mid[:, None] - b[None, :]))
+    idx = np.arange(m, dtype=np.float64)
+    cost = dist[0] + mu * idx  # regions before the first word's are empty
+    back = np.zeros((n, m), dtype=np.int64)
+    for i in range(1, n):
+        # the previous word's region, or an earlier one with the regions between left empty:
+        # min over j < k of cost[j] + mu * (k - j - 1) = (prefix min of cost[j] - mu * j) + mu * (k - 1)
+        shifted = cost - mu * idx
+        pref_arg = np.zeros(m, dtype=np.int64)
+        for k in range(1, m):
+            pref_arg[k] = k if shifted[k] < shifted[pref_arg[k - 1]] else pref_arg[k - 1]
+        jump = np.full(m, np.inf)
+        jump[1:] = shifted[pref_arg[:-1]] + mu * (idx[1:] - 1)
+        stay = cost <= jump
+        back[i] = np.where(stay, np.arange(m), np.concatenate([[0], pref_arg[:-1]]))
+        cost = dist[i] + np.where(stay, cost, jump)
+    total = cost + mu * (m - 1 - idx)  # regions after the last word's are empty
+    k = int(np.argmin(total))
+    best = float(total[k])
+    out = [k]
+    for i in range(n - 1, 0, -1):
+        k = int(back[i][k])
+        out.append(k)
+    return out[::-1], best
+
+
+def assign_words(words: list[tuple[float, float]], regions: list[tuple[float, float]],
+                 empty_region_s: float = 0.8, max_shift_s: float = 1.2) -> tuple[list[int], float]:
+    """Region index of each word (times in pack seconds, both lists in time order), and the time
+    shift found between Whisper's word times and the audio.
+
+    The assignment is monotone (words keep their order, a region takes a consecutive run) and
+    minimises the sum over words of the distance from the word's midpoint to its region (0
+    inside it) plus ``empty_region_s`` for every region that gets no word. Whisper often places a
+    whole run of short calls late (or early) by the same amount, so the word times may first be
+    moved by one shift for the whole pack, up to ``max_shift_s`` in 0.1 s steps, each 0.1 s of
+    shift costing 0.02 (no shift unless it explains the regions clearly better). Dynamic
+    programming, O(shifts × words × regions).
+    """
+    n, m = len(words), len(regions)
+    if n == 0 or m == 0:
+        return [0] * n, 0.0
+    mid = np.asarray([(s + e) / 2 for s, e in words], dtype=np.float64)
+    a = np.asarray([r[0] for r in regions], dtype=np.float64)
+    b = np.asarray([r[1] for r in regions], dtype=np.float64)
+    steps = int(round(max(0.0, max_shift_s) / 0.1))
+    best: tuple[float, list[int], float] | None = None
+    for j in sorted(range(-steps, steps + 1), key=abs):
+        shift = j * 0.1
+        where, cost = _assign_monotone(mid - shift, a, b, float(empty_region_s))
+        cost += 0.2 * abs(shift)
+        if best is None or cost < best[0] - 1e-9:
+            best = (cost, where, shift)
+    assert best is not None
+    return best[1], round(best[2], 3)
 
 
 class RegionTranscriber:
@@ -164,12 +243,16 @@ class RegionTranscriber:
         missed = self._transcribe(regions)
         if missed:
             # Whisper sometimes ends a window early (a lone closing timestamp makes faster-whisper
-            # skip the rest of the window): the trailing regions got no words. Try them once more.
+            # skip the rest of the window), and sometimes skips a lone short call inside it: those
+            # regions got no words. Try them once more, together.
             self.stats.retries += 1
             self._transcribe(missed)
+            self.words.sort(key=lambda w: (w.start, w.end))
+            self.utterances.sort(key=lambda u: u.start)
 
     def _transcribe(self, regions: list[_Pending]) -> list[_Pending]:
-        """Transcribe one pack; return the trailing regions that received no words."""
+        """Transcribe one pack; return the regions to try again: the trailing ones that received
+        no words, and (``retry_missed_s``) short ones inside the pack that received none."""
         gap = np.zeros(int(self.params.gap_s * self.rate), dtype=np.float32)
         parts: list[F32] = []
         offsets: list[int] = []  # start of each region inside the pack (samples)
@@ -210,7 +293,13 @@ class RegionTranscriber:
         got = self._assign(regions, offsets, raw)
         last = max((k for k, r in enumerate(regions) if r.index in got), default=-1)
         trailing = regions[last + 1 :]
-        return trailing if len(regions) > 1 and sum(r.audio.size for r in trailing) >= self.rate else []
+        retry = trailing if len(regions) > 1 and sum(r.audio.size for r in trailing) >= self.rate else []
+        limit = self.params.retry_missed_s * self.rate
+        if len(regions) > 1 and limit > 0:
+            # lone short calls Whisper skipped inside the pack
+            inner = [r for r in regions[: last + 1] if r.index not in got and r.audio.size <= limit]
+            retry = inner + [r for r in retry if r not in inner]
+        return retry
 
     def _assign(self, regions: list[_Pending], offsets: list[int],
                 raw: list[tuple[float, float, str, float]]) -> set[int]:
@@ -218,18 +307,13 @@ class RegionTranscriber:
         rate = float(self.rate)
         starts = np.asarray(offsets, dtype=np.float64) / rate
         ends = starts + np.asarray([r.audio.size for r in regions], dtype=np.float64) / rate
-        half_gap = self.params.gap_s / 2
         by_region: dict[int, list[Word]] = {}
-        for s, e, text, prob in raw:
-            if not text.strip():
-                continue
-            # Whisper's word starts stretch back over preceding silence (they are often early);
-            # its word ends are reliable: place a word by a point just before its end
-            anchor = max(s, e - 0.1)
-            k = int(np.searchsorted(starts, anchor, side="right")) - 1
-            k = min(max(k, 0), len(regions) - 1)
-            if anchor > ends[k] + half_gap and k + 1 < len(regions):
-                k += 1  # in the gap, nearer the next region
+        kept = [w for w in raw if w[2].strip()]
+        where, shift = assign_words([(s, e) for s, e, _t, _p in kept],
+                                    list(zip(starts.tolist(), ends.tolist(), strict=True)),
+                                    self.params.empty_region_s, self.params.max_shift_s)
+        for (s, e, text, prob), k in zip(kept, where, strict=True):
+            s, e = s - shift, e - shift
             r = regions[k]
             s_in = min(max(s, starts[k]), ends[k]) - starts[k]
             e_in = min(max(e, starts[k]), ends[k]) - starts[k]
