@@ -72,3 +72,18 @@ def test_roll_mismatch_prefers_the_camera_file_name() -> None:
     assert any("file name says A008" in n for n in a.notes)
     assert (b.roll, b.notes) == ("A008", ())
     assert c.roll == "B002"  # no mismatch flagged by the slate reader: the reading stands
+
+
+def test_a_short_roll_that_agrees_is_reported_as_the_camera_names_it() -> None:
+    from rushes.analyzers.takes import _fill_from_name
+    from rushes.triage.takes import Take, TakeAssembly
+
+    short = [Take(float(k), k + 0.5, "action", "cut", roll=r, slate={"roll_mismatch": False})
+             for k, r in enumerate(("8", "A8", "008", "a008"))]
+    other_camera = Take(5.0, 5.5, "action", "cut", roll="B008", slate={"roll_mismatch": False})
+    asm = _fill_from_name(TakeAssembly((*short, other_camera), (), 20.0), "A008C012_261203_R7PP.mp4")
+    for t, read in zip(asm.takes[:4], ("8", "A8", "008", "a008")):
+        assert t.roll == "A008" and t.slate["roll_read"] == read
+        assert any("file name's A008" in n for n in t.notes)
+    assert asm.takes[4].roll == "B008"  # another camera's roll is not the same roll
+

@@ -216,3 +216,26 @@ def test_row_attrs_accepts_nested_attrs_column() -> None:
 def test_rules_validate() -> None:
     with pytest.raises(ValueError):
         TakeRules(min_take_s=-1.0)
+
+
+def test_orientation_guessed_by_the_classifier_follows_the_calls() -> None:
+    guess = {**F1, "orientation": "classifier"}
+    read = {**F1, "orientation": "ocr"}
+    # a "tail slate" with an action right after it and no take running: a head slate
+    asm = assemble_takes(slates((3.0, 5.0, guess, "tail_slate")), cmds(("action", 6.0), ("cut", 14.0)), None, 20.0)
+    assert spans(asm) == [(6.0, 14.0)] and asm.takes[0].fields_from == "slate" and asm.takes[0].scene == "12A"
+    assert any("a head slate" in n for n in asm.notes)
+    # ... a take closed by a reset before it counts as not running
+    asm = assemble_takes(slates((23.0, 25.0, guess, "tail_slate")),
+                         cmds(("action", 2.0), ("reset", 12.0), ("action", 26.0), ("cut", 34.0)), None, 40.0)
+    assert asm.takes[-1].fields_from == "slate"
+    # the same board read upright by OCR keeps its label (and is a tail slate of the take before)
+    asm = assemble_takes(slates((3.0, 5.0, read, "tail_slate")), cmds(("action", 6.0), ("cut", 14.0)), None, 20.0)
+    assert asm.takes[0].fields_from is None
+    # a "head slate" inside a running take, its cut after it and no action: a tail slate
+    asm = assemble_takes(slates((10.0, 12.0, guess)), cmds(("action", 2.0), ("cut", 13.0)), None, 20.0)
+    assert spans(asm) == [(2.0, 13.0)] and asm.takes[0].fields_from == "tail_slate"
+    # a head slate followed by its own action stays a head slate even inside an unclosed take
+    asm = assemble_takes(slates((10.0, 12.0, guess)), cmds(("action", 2.0), ("action", 13.0), ("cut", 20.0)),
+                         None, 25.0)
+    assert asm.takes[-1].fields_from == "slate" and asm.takes[-1].start == pytest.approx(13.0)

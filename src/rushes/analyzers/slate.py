@@ -16,14 +16,22 @@ The dailies-triage recipe of the WarnerMedia write-up, offline:
    with the most characters (the seed's rule) is the event's frame; each field takes its most
    confident reading;
 4. an event the classifier was not sure of (``p_slate`` < ``confirm_score``) is kept only when
-   OCR finds slate vocabulary on it (ROLL, SCENE, TAKE...).
+   OCR finds slate text on it: a printed label (ROLL, SCENE, TAKE...) or, on real boards whose
+   labels are too small, sideways or absent, at least two of roll/scene/take read as codes;
+5. head or tail: OCR reads the frame both ways up unless the first reading (in the
+   classifier's guessed orientation) is clearly an upright slate, and the reading that finds
+   the labels decides; only when neither does the classifier's vote stands
+   (``orientation: classifier``; the takes fusion may then relabel it from the calls around it).
 
 Track ``slates``: one interval per event, label ``slate`` or ``tail_slate``, score = best
 ``p_slate``, data columns ``roll``, ``scene``, ``take``, ``camera``, ``prod``, ``director``,
 ``date`` (normalised text or ``None``), ``confidence`` (field → 0..1), ``roll_mismatch``
 (the slate's roll disagrees with the camera file name such as ``A004C012_...``),
 ``filename_roll``, ``best_t`` (seconds of the frame read), ``frames`` (detections),
-``ocr_calls``, ``char_count``, ``confirmed`` (slate vocabulary read), ``tail_vote``.
+``ocr_calls``, ``char_count``, ``confirmed`` (slate text read: a printed label, or two of
+roll/scene/take as codes), ``tail_vote``, ``orientation``
+(``ocr`` when the head/tail label comes from the reading that found the printed labels, else
+``classifier``).
 Artifacts: one ``slate_frame`` JPEG per event.
 """
 
@@ -51,7 +59,7 @@ log = logging.getLogger(__name__)
 #: the data columns of every row of the ``slates`` track
 DATA_COLUMNS: tuple[str, ...] = (
     "roll", "scene", "take", "camera", "prod", "director", "date", "confidence", "roll_mismatch",
-    "filename_roll", "best_t", "frames", "ocr_calls", "char_count", "confirmed", "tail_vote",
+    "filename_roll", "best_t", "frames", "ocr_calls", "char_count", "confirmed", "tail_vote", "orientation",
 )
 _TIME_BASE = Fraction(1, 1_000_000)
 
@@ -114,7 +122,7 @@ def _backbone_id() -> str:
 @register
 class Slate(Analyzer):
     name = "slate"
-    version = "1"
+    version = "2"
     Params = SlateParams
     default = True
     media_kinds = frozenset({"video"})
@@ -242,8 +250,11 @@ class Slate(Analyzer):
         if ocr is not None:
             from rushes.triage.slate.ocr import read_slate
 
-            # sure of the orientation: read that way only; otherwise let OCR try both
-            orient: bool | None = tail if abs(ev.tail_vote - 0.5) > 0.3 else None
+            # The classifier's head/tail vote is a first guess only: on real boards it is often
+            # confidently wrong (tested on the real-parts reel), and an upright board read upside
+            # down gives confident nonsense. OCR reads both ways until one reading finds the
+            # slate's printed labels; that orientation is then used for the next candidate.
+            orient: bool | None = None
             for cand in cands[: self.p.max_ocr_per_event]:
                 try:
                     frame = read_frame_at(ctx.path, cand.time, FrameSpec(max_side=self.p.ocr_max_side),
@@ -251,10 +262,12 @@ class Slate(Analyzer):
                 except Exception as exc:  # a frame that cannot be re-read only costs its reading
                     log.warning("slate: cannot re-read %s at %.3f s: %s", ctx.path, float(cand.time), exc)
                     continue
-                reading = read_slate(frame.image, upside_down=orient, ocr=ocr)
+                reading = read_slate(frame.image, upside_down=orient, ocr=ocr, first_guess=tail)
                 reads += 1
                 passes += reading.passes
                 readings.append((cand, reading, frame.image))
+                if orient is None and reading.vocabulary_hits:
+                    orient = reading.upside_down
                 if _complete(reading):
                     break
         secs = time.thread_time() - t0
@@ -268,11 +281,13 @@ class Slate(Analyzer):
         if readings:
             best_cand, best_reading, best_img = max(readings, key=lambda r: (r[1].char_count, r[0].sharpness))
             best_t = float(best_cand.time)
-            tail = best_reading.upside_down if best_reading.vocabulary_hits else tail
+            by_ocr = best_reading.vocabulary_hits > 0
+            tail = best_reading.upside_down if by_ocr else tail
             chars = best_reading.char_count
-            confirmed = any(r.vocabulary_hits > 0 for _c, r, _i in readings)
+            confirmed = any(r.looks_like_a_slate() for _c, r, _i in readings)
             frame_img: npt.NDArray[np.uint8] | None = best_img
         else:
+            by_ocr = False
             best_t = float(cands[0].time) if cands else float(ev.start)
             chars = 0
             confirmed = False
@@ -291,6 +306,7 @@ class Slate(Analyzer):
             "char_count": chars,
             "confirmed": confirmed,
             "tail_vote": round(ev.tail_vote, 4),
+            "orientation": "ocr" if by_ocr else "classifier",
         }
         return row, frame_img, passes, reads, secs
 

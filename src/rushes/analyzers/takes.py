@@ -30,6 +30,7 @@ from typing import Any
 from rushes.media.decode import FrameSpec
 from rushes.pipeline.analyzer import Analyzer, AnalyzerContext, AnalyzerOutput, ArtifactFile
 from rushes.pipeline.registry import register
+from rushes.triage.slate.fields import roll_matches_filename
 from rushes.triage.takes import Take, TakeAssembly, TakeRules, assemble_takes, takes_to_intervals
 
 __all__ = ["EVIDENCE_ANALYZERS", "Takes", "TakesParams", "camera_roll_from_name"]
@@ -114,7 +115,7 @@ class Takes(Analyzer):
     """Takes, archive and discard ranges, and take thumbnails (see the module docstring)."""
 
     name = "takes"
-    version = "2"
+    version = "3"
     Params = TakesParams
     requires = _InstalledEvidence()  # type: ignore[assignment]
     media_kinds = frozenset({"video", "audio"})
@@ -186,12 +187,18 @@ def _fill_from_name(asm: TakeAssembly, name: str) -> TakeAssembly:
         notes = list(t.notes)
         if t.camera is None:
             updates["camera"] = camera
-        if t.roll is None:
+        read = t.roll
+        agrees = roll_matches_filename(read, name) if read is not None else None
+        if read is None:
             updates["roll"] = roll
-        elif t.roll.upper() != roll and t.slate.get("roll_mismatch"):
+        elif read.upper() != roll and t.slate.get("roll_mismatch"):
             # the camera wrote the file name; the slate is hand-written and read by OCR
-            notes.append(f"the slate reads roll {t.roll} but the file name says {roll}: using the file name")
-            t = replace(t, roll=roll, slate={**t.slate, "roll_read": t.roll})
+            notes.append(f"the slate reads roll {read} but the file name says {roll}: using the file name")
+            t = replace(t, roll=roll, slate={**t.slate, "roll_read": read})
+        elif read != roll and agrees:
+            # the same roll written short ("4", "A4", "004"): report it as the camera names it
+            notes.append(f"the slate's roll {read} is the file name's {roll}")
+            t = replace(t, roll=roll, slate={**t.slate, "roll_read": read})
         if updates:
             notes.append(f"{' and '.join(sorted(updates))} from the file name {name}")
             t = replace(t, camera=updates.get("camera", t.camera), roll=updates.get("roll", t.roll))

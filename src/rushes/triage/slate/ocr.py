@@ -78,6 +78,17 @@ class SlateReading:
         """Distinct slate fields whose printed label was found (ROLL, SCENE, TAKE, ...)."""
         return len({lab.field for lab in self.labels})
 
+    def code_count(self, min_confidence: float = 0.3) -> int:
+        """How many of roll, scene and take were read as well-formed codes (next to their labels
+        or by position), with at least ``min_confidence``."""
+        return sum(1 for f in ("roll", "scene", "take")
+                   if (fv := self.fields.get(f)) is not None and fv.value and fv.confidence >= min_confidence)
+
+    def looks_like_a_slate(self) -> bool:
+        """Slate evidence in the text: a printed label (ROLL, SCENE, TAKE, ...) or, on boards
+        without legible labels, at least two of roll / scene / take read as codes."""
+        return self.vocabulary_hits > 0 or self.code_count() >= 2
+
     def value(self, name: str) -> str | None:
         """Normalised value of field ``name`` (``None`` when not read)."""
         fv = self.fields.get(name)
@@ -219,20 +230,23 @@ def read_slate(
     upside_down: bool | None = False,
     ocr: SlateOcr | None = None,
     settings: OcrSettings = OcrSettings(),
+    first_guess: bool = False,
 ) -> SlateReading:
     """Read PROD, ROLL, SCENE, TAKE, DIRECTOR, CAMERA and DATE from a slate image.
 
     ``upside_down``: ``False`` reads the image as is, ``True`` rotated by 180° (tail slate),
-    ``None`` tries as is first and the other way round too unless the first reading is clearly an
-    upright slate (at least five exact labels and codes, mean line score ≥ 0.9); the more
-    informative reading wins (exact labels + codes read next to labels, then mean line score).
+    ``None`` tries the ``first_guess`` orientation first (as is by default) and the other way
+    round too unless the first reading is clearly an upright slate (at least five exact labels
+    and codes, mean line score ≥ 0.9); the more informative reading wins (exact labels + codes
+    read next to labels, then mean line score).
     """
     engine = ocr or slate_ocr(settings)
     t0 = time.perf_counter()
-    first = _read_once(engine, image, bool(upside_down))
+    guess = bool(upside_down) if upside_down is not None else bool(first_guess)
+    first = _read_once(engine, image, guess)
     reading = first
     if upside_down is None and (_informative(first)[0] < 5 or _informative(first)[1] < 0.9):
-        second = _read_once(engine, image, True)
+        second = _read_once(engine, image, not guess)
         reading = second if _informative(second) > _informative(first) else first
         reading.passes = 2
     reading.elapsed_s = time.perf_counter() - t0

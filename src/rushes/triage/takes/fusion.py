@@ -41,6 +41,11 @@ recorded as a rule name or a note. The rules (numbers are :class:`TakeRules` def
    the latest clap or roll call before it (at least ``min_take_s`` earlier); with no such cue it
    is ignored (noted).
 
+Before these, **rule 0**: a slate whose head/tail label is only the classifier's guess (OCR did
+not find its printed labels either way up) is relabelled by the calls around it — a "tail slate"
+followed by an action (before any cut, nearer than the previous cut) outside a running take is a
+head slate; a "head slate" inside a running take followed by its cut is a tail slate.
+
 Everything ignored is reported in :attr:`TakeAssembly.notes` (per file) or :attr:`Take.notes`
 (per take), so a reviewer can see why a call did not count. The archive is then the union of the
 takes padded by ``pad_s`` seconds each side (:func:`archive_ranges`) and the discard is the rest
@@ -305,7 +310,37 @@ def _merge_calls(calls: list[_Call], merge_s: float, notes: list[str]) -> list[_
     return out
 
 
-def _slates(slates: Intervals | None, rules: TakeRules, calls: list[_Call], notes: list[str]) -> list[_Slate]:
+def _orientation_from_structure(sl: _Slate, actions: list[_Call], cuts: list[_Call], resets: list[_Call],
+                                rules: TakeRules, notes: list[str]) -> None:
+    """Rule 0: a slate whose head/tail label is only the classifier's guess (``orientation`` =
+    ``classifier``: OCR did not find the printed labels either way up) takes the label the calls
+    around it give. A "tail slate" outside a running take, with an action after it (before any
+    cut, within ``slate_window_s``) that is nearer than the previous cut, is a head slate; a
+    "head slate" inside a running take (an action before it and no cut between) with a cut
+    after it before any action, within ``tail_after_cut_s``, is a tail slate. A "reset" call
+    closes a running take here as a cut does (rule 7)."""
+    prev_action = max((a.t for a in actions if a.t < sl.start), default=None)
+    prev_cut = max((c.t for c in cuts + resets if c.t < sl.start), default=None)
+    next_action = min((a.t for a in actions if a.t >= sl.start), default=None)
+    next_cut = min((c.t for c in cuts if c.t >= sl.start), default=None)
+    in_take = prev_action is not None and (prev_cut is None or prev_cut < prev_action)
+    if sl.tail and next_action is not None and next_action - sl.end <= rules.slate_window_s \
+            and (next_cut is None or next_action < next_cut) and not in_take \
+            and (prev_cut is None or sl.start - prev_cut > next_action - sl.end):
+        sl.tail = False
+        notes.append(f"slate at {_fmt(sl.start)}: read as a tail slate by the classifier only, but 'action' "
+                     f"follows at {_fmt(next_action)}: a head slate")
+    elif not sl.tail and in_take and next_cut is not None and next_cut - sl.start <= rules.tail_after_cut_s \
+            and (next_action is None or next_cut < next_action):
+        sl.tail = True
+        notes.append(f"slate at {_fmt(sl.start)}: read as a head slate by the classifier only, but it is inside "
+                     f"the take of the action at {_fmt(prev_action or 0.0)} and 'cut' follows at {_fmt(next_cut)}: "
+                     "a tail slate")
+
+
+def _slates(slates: Intervals | None, rules: TakeRules, actions: list[_Call], cuts: list[_Call],
+            resets: list[_Call], notes: list[str]) -> list[_Slate]:
+    calls = actions + cuts
     raw: list[_Slate] = []
     for label, s, e, score, attrs in _rows(slates):
         if score < rules.min_slate_score:
@@ -313,7 +348,10 @@ def _slates(slates: Intervals | None, rules: TakeRules, calls: list[_Call], note
             continue
         fields = {k: _text(attrs.get(k)) for k in SLATE_FIELDS}
         extra = {k: attrs[k] for k in _SLATE_EXTRA if attrs.get(k) is not None}
-        raw.append(_Slate(s, e, score, label == "tail_slate", fields, extra))
+        sl = _Slate(s, e, score, label == "tail_slate", fields, extra)
+        if attrs.get("orientation") == "classifier":
+            _orientation_from_structure(sl, actions, cuts, resets, rules, notes)
+        raw.append(sl)
     heads = [s for s in raw if not s.tail]
     tails = [s for s in raw if s.tail]
     grouped: list[_Slate] = []
@@ -394,7 +432,7 @@ def assemble_takes(
     resets = _merge_calls(by_label.get("reset", []), rules.merge_s, [])
     prerolls = sorted((c for lab in PREROLL_LABELS for c in by_label.get(lab, [])), key=lambda c: c.t)
     clap_list = [(s, sc) for _l, s, _e, sc, _a in _rows(claps) if sc >= rules.min_clap_score]
-    all_slates = _slates(slates, rules, actions + cuts, notes)
+    all_slates = _slates(slates, rules, actions, cuts, resets, notes)
     used_claps = _attach_claps(all_slates, clap_list, rules)
     free_claps = [c for j, c in enumerate(clap_list) if j not in used_claps]
     heads = [s for s in all_slates if not s.tail]
