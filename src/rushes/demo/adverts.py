@@ -66,17 +66,12 @@ class AdvertTruth:
 
 
 def _font(size: int) -> Any:
+    """The slate renderer's font at ``size`` px (Pillow's bitmap font when there is no FreeType)."""
     from PIL import ImageFont
 
-    from rushes.demo.slate import find_font_path
+    from rushes.demo.slate import _font as slate_font
 
-    path = find_font_path()
-    if path is not None:
-        try:
-            return ImageFont.truetype(str(path), size=size)
-        except OSError:
-            pass
-    return ImageFont.load_default(size=size)
+    return slate_font(size) or ImageFont.load_default()
 
 
 def _contrast_colour(bg: tuple[int, int, int], rng: np.random.Generator) -> tuple[int, int, int]:
