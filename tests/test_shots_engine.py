@@ -232,3 +232,63 @@ def test_params_validate() -> None:
         ShotParams(learned_share=2.0)
     p = replace(ShotParams(), mode="classical")
     assert p.to_dict()["mode"] == "classical"
+
+
+def test_adaptive_rule_on_our_score_matches_pyscenedetect(editorial: tuple[Path, SynthTruth]) -> None:
+    """The engine feeds AdaptiveDetector its own HSV score; a stock AdaptiveDetector given the same
+    frames (BGR, as PySceneDetect expects) must emit the same cut candidates."""
+    import cv2
+    from scenedetect.common import FrameTimecode
+    from scenedetect.detectors import AdaptiveDetector
+
+    from rushes.media import FrameConsumer, decode, probe
+    from rushes.shots.detect import frame_spec_for, new_engine
+    from rushes.shots.signals import reduce_frame
+
+    path, _ = editorial
+    p = ShotParams(mode="classical", groups=False)
+    info = probe(path)
+    engine = new_engine(p, info)
+    stock = AdaptiveDetector(adaptive_threshold=p.adaptive_threshold, min_scene_len=engine.min_shot,
+                             window_width=p.window_width, min_content_val=p.min_content_val)
+    rate = engine.rate
+    stock_cuts: list[int] = []
+
+    class Both(FrameConsumer):
+        def __init__(self) -> None:
+            self.spec = frame_spec_for(p)
+            self.n = 0
+
+        def on_frame(self, frame):  # type: ignore[no-untyped-def]
+            engine.push(frame.image, frame.time, frame.time_base, frame.key)
+            mid, _ = reduce_frame(cv2, frame.image)
+            stock_cuts.extend(int(tc.frame_num) for tc in stock.process_frame(
+                FrameTimecode(self.n, rate), np.ascontiguousarray(mid[..., ::-1])))
+            self.n += 1
+
+    decode(path, [Both()], info)
+    engine.finish()
+    assert stock_cuts and sorted(engine.candidates) == stock_cuts
+
+
+def test_decoded_frames_match_pyav_conversion(editorial: tuple[Path, SynthTruth]) -> None:
+    """The decoder reuses one swscale context per output size; pixels equal PyAV's per-frame
+    ``to_ndarray(width=, height=)``."""
+    import av
+
+    from rushes.media import FrameConsumer, FrameSpec, decode
+
+    path, _ = editorial
+    got: list[np.ndarray] = []
+
+    class Keep(FrameConsumer):
+        def __init__(self) -> None:
+            self.spec = FrameSpec(max_side=96)
+
+        def on_frame(self, frame):  # type: ignore[no-untyped-def]
+            got.append(frame.image)
+
+    decode(path, [Keep()])
+    with av.open(str(path)) as container:
+        ref = [f.to_ndarray(width=96, height=54, format="rgb24") for f in container.decode(video=0)]
+    assert len(got) == len(ref) and all(np.array_equal(a, b) for a, b in zip(got, ref))

@@ -90,3 +90,21 @@ def test_eval_json_shape_on_two_files(tmp_path: Path) -> None:
     assert {"precision", "recall", "f1", "files", "gradual"} <= set(res)
     assert res["precision"] == res["recall"] == res["f1"] == 1.0
     assert res["files"]["movienet_titanic_test1.mp4"]["predicted_cuts"] == [58, 211]
+
+
+@pytest.mark.models
+def test_fused_spends_no_transnet_window_on_fades() -> None:
+    """Fused mode keeps every classical fade whatever TransNetV2 says, so it never asks about one."""
+    res = detect_shots(_video("psd_fades.mp4"), ShotParams(mode="fused", groups=False))
+    assert res.cuts == [] and len(res.transitions) >= 5 and all(t.kind == "fade" for t in res.transitions)
+    assert res.metrics["learned_windows"] == 0
+
+
+@pytest.mark.models
+def test_fused_matches_classical_on_testvideo() -> None:
+    path = _video("psd_testvideo.mp4")
+    fused = detect_shots(path, ShotParams(mode="fused", groups=False))
+    classical = detect_shots(path, ShotParams(mode="classical", groups=False))
+    assert fused.cuts == classical.cuts == [30, 180]
+    assert [(t.kind, t.start, t.end) for t in fused.transitions] == [
+        (t.kind, t.start, t.end) for t in classical.transitions]

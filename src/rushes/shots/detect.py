@@ -49,9 +49,9 @@ class ShotConsumer(FrameConsumer):
 def _learned_factory(params: ShotParams) -> Callable[[], Any] | None:
     if params.mode == "classical":
         return None
-    from rushes.shots.models import transnet
+    from rushes.shots.models import transnet, transnet_single_thread
 
-    return transnet
+    return transnet_single_thread if params.mode == "fused" else transnet
 
 
 def new_engine(params: ShotParams, info: MediaInfo, learned: Callable[[], Any] | None = None) -> ShotEngine:

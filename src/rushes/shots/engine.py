@@ -12,16 +12,21 @@ our 96×54 frames (no second decode), rejects flashes (the picture returns withi
 ``flash_max_s``), and finds gradual transitions with a twin-window blend test (the middle frame
 of a span is the average of its ends in a dissolve or fade, not under camera motion). The
 learned detector runs TransNetV2 on 100-frame windows (50 frames predicted per window) in a
-worker thread: on every window in ``learned`` mode, and in ``fused`` mode only where the
-classical signals are unsure (weak cuts, near-misses, dissolve candidates), within a budget
-of ``learned_share`` of the frames. Final decisions are taken in :meth:`ShotEngine.finish`.
+worker thread: on every aligned window in ``learned`` mode, and in ``fused`` mode only where the
+classical signals are unsure (weak cuts and near-misses that could still become a cut, dissolves
+the classical test reports without a clear colour change, runs it rejects although the colours
+changed), each window centred on the frames in question, within a budget of ``learned_share``
+of the frames. Runs of blend-like frames are judged when they end, so no window is spent on a
+fade (fused mode keeps classical fades as they are) or on a cut a reported transition absorbs.
+Final decisions are taken in :meth:`ShotEngine.finish`.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -61,6 +66,12 @@ _REPS_CLOSED = 5
 _HIST_CHANGE = 0.35
 #: fused: blend residual accepted for a soft candidate (motion blurs the strict blend test)
 _SOFT_RESIDUAL = 0.5
+#: fused: a run of blend-like frames longer than this is decided without waiting for its end
+_MAX_RUN = 120
+#: fused: frames a run of blend-like frames may pause and still be one run
+_RUN_GAP = 2
+#: fused: colour-histogram change that makes a classical dissolve sure enough to skip TransNetV2
+_SURE_HIST = 0.5
 #: luma fades: per-frame tolerance of "keeps getting darker/brighter" (relative, absolute)
 _RAMP_TOL = (0.03, 0.75)
 
@@ -233,7 +244,7 @@ class ShotEngine:
         self.K = max(4, round(params.gradual_window_s * fps))
         self.K += self.K % 2
         self.gradual_min = max(2, round(params.gradual_min_s * fps))
-        self._adaptive = AdaptiveDetector(
+        self._adaptive = _scored_adaptive(AdaptiveDetector)(
             adaptive_threshold=params.adaptive_threshold,
             min_scene_len=self.min_shot,
             window_width=params.window_width,
@@ -278,13 +289,20 @@ class ShotEngine:
         self._pending_cuts: list[int] = []
         self.candidates: dict[int, dict[str, float]] = {}
         self.reverts: dict[int, float] = {}
-        self._requested: set[int] = set()
+        # TransNetV2 windows, named by their first frame (it may be < 0 or run past the end: the
+        # edge frames are repeated); a window predicts its frames [start + _CTX, start + _CTX + _STEP)
+        self._queue: list[int] = []  # requested, waiting for their last frame
         self._futures: dict[int, Future[tuple[F32, F32]]] = {}
-        self._skipped: set[int] = set()
+        self._covered: list[tuple[int, int]] = []  # predicted ranges of requested windows
+        self._skipped = 0  # windows wanted but over budget or out of the ring
+        self._next_block = 0  # learned mode: next aligned block to request
         self._tokens = float(_FREE_WINDOWS * _STEP)
         self._reps = _Reps(max(1, round(fps / 4))) if keep_reps else None
         self._last_image: U8 | None = None
-        self._run_start = -1
+        self._run_start = -1  # fused: current run of blend-like frames, decided when it ends
+        self._run: dict[str, float] = {}
+        self._run_cuts: list[int] = []  # unsure cuts inside the open run, decided with it
+        self._absorbed: list[tuple[int, int]] = []  # recent classical gradual spans no window is spent on
         self._blend_frames: dict[int, U8] = {}
         self.closed = False
 
@@ -325,8 +343,10 @@ class ShotEngine:
                     self._blend_frames[j] = self._ring[j % RING].copy()
         self.n += 1
         self._tokens += self.p.learned_share
-        # classical cut candidates (PySceneDetect, on our own frames, BGR as it expects)
-        for tc in self._adaptive.process_frame(self._tc(n, self._tc_rate), np.ascontiguousarray(mid[..., ::-1])):
+        # classical cut candidates: PySceneDetect's adaptive rule on our HSV frame score (the value
+        # its ContentDetector would compute from the same frame, see _scored_adaptive)
+        self._adaptive.next_score = self.score[n]
+        for tc in self._adaptive.process_frame(self._tc(n, self._tc_rate), mid):
             c_idx = int(tc.frame_num)
             self._pending_cuts.append(c_idx)
             if self._reps is not None:
@@ -390,44 +410,123 @@ class ShotEngine:
         )
         self.candidates[c] = {"score": self.score[c], "ratio": min(ratio, 255.0), "revert": revert,
                               "confident": float(confident)}
-        if self.mode == "fused" and not confident and revert > self.p.flash_revert:
-            self._request_around(c - 1, c)
+        if self.mode == "fused" and not confident and revert > self.p.flash_revert and self._cut_possible(c):
+            self._ask_cut(c)
 
     def _watch(self, n: int) -> None:
-        """Fused mode: ask TransNetV2 about near-miss cuts and dissolve candidates."""
+        """Fused mode: ask TransNetV2 about near-miss cuts and unsure gradual candidates."""
         if self.mode != "fused" or self._learned is None:
             return
-        w = self.p.window_width
-        m = n - w
-        if m >= 1:
-            s = self.score[m]
-            recent = any(m - self.flash_len <= c <= m for c in (*self._pending_cuts, *self.candidates))
-            if s >= 0.5 * self.p.min_content_val and not recent:
-                before = self.score[max(0, m - w): m]
-                neigh = [self.score[j] for j in range(max(0, m - w), m + w + 1) if j != m]
-                ratio = s / max(1e-6, float(np.mean(neigh)))
-                calm_before = s >= self.p.min_content_val and float(np.mean(before)) <= 0.25 * s
-                if ratio >= self.p.adaptive_threshold or calm_before:
-                    self._request_around(m - 1, m)
         blend = self._is_blend(n)
         soft = (
             self.histchange[n] >= _HIST_CHANGE
             and self.change[n] >= self.p.gradual_min_change
             and self.resid[n] <= _SOFT_RESIDUAL
         )
+        run = self._run
         if blend or soft:
             if self._run_start < 0:
                 self._run_start = n
-            run = n - self._run_start + 1
+                run.clear()
+                run.update(eligible=0.0)
+                self._run_cuts = []
+            run["end"] = float(n)
             # one frame carrying much of the window's change is a cut (handled above), not a gradual
             near_cut = max(self.rgbdiff[n - self.K + 1: n + 1]) >= 0.5 * self.change[n] or any(
                 n - self.K - 1 <= c <= n for c in (*self._pending_cuts, *self.candidates))
             flat = self._flat(n - self.K) or self._flat(n)
-            if run >= 2 and not flat and not near_cut:
-                centre = n - self.K // 2
-                self._request_around(centre - self.K // 2, centre + self.K // 2)
-        else:
-            self._run_start = -1
+            if n - self._run_start >= 1 and not flat and not near_cut:
+                run["eligible"] = 1.0
+            if n - self._run_start + 1 >= _MAX_RUN:
+                self._end_run()  # decide now, while the frames are still in the ring
+        elif self._run_start >= 0 and n - int(run["end"]) > _RUN_GAP:
+            self._end_run()
+        w = self.p.window_width
+        m = n - w
+        if m >= 1:
+            s = self.score[m]
+            recent = any(m - self.flash_len <= c <= m for c in (*self._pending_cuts, *self.candidates))
+            if s >= 0.5 * self.p.min_content_val and not recent and self._cut_possible(m):
+                before = self.score[max(0, m - w): m]
+                neigh = [self.score[j] for j in range(max(0, m - w), m + w + 1) if j != m]
+                ratio = s / max(1e-6, float(np.mean(neigh)))
+                calm_before = s >= self.p.min_content_val and float(np.mean(before)) <= 0.25 * s
+                if ratio >= self.p.adaptive_threshold or calm_before:
+                    self._ask_cut(m)
+
+    def _ask_cut(self, c: int) -> None:
+        """Fused: a window for an unsure cut at ``c``, unless a gradual transition absorbs it.
+
+        A cut inside a dissolve or fade is merged into that transition by :meth:`_prune`; inside a
+        run of blend-like frames still open, the question waits for the run's decision.
+        """
+        if self._run_start >= 0 and c >= self._run_start - self.K - 1:
+            self._run_cuts.append(c)
+            return
+        if self._is_absorbed(c):
+            return
+        self._request(c - 3, c + 1)
+
+    def _end_run(self) -> None:
+        """Fused: decide whether a finished run of blend-like frames is worth a TransNetV2 window.
+
+        The run's strict blend sub-runs are classified exactly as :meth:`finish` will classify
+        them. Asked: classical dissolves, unless the colours changed clearly as well (then it is
+        as sure as a confident cut), and runs the classical test reports nothing for although
+        the colours changed (a dissolve under motion: the looser "soft" test). Not asked: fades
+        (fused mode keeps every classical fade whatever TransNetV2 says, so the window would
+        change nothing), runs next to black or white (the luma fade test's ground) and runs with
+        the same colours that the classical test explains as camera motion or a lighting change.
+        Unsure cuts inside a reported transition are not asked either: :meth:`_prune` merges them
+        into it.
+        """
+        run, a0 = self._run, self._run_start
+        self._run_start = -1
+        cuts, self._run_cuts = self._run_cuts, []
+        b = int(run["end"])
+        asks, absorbed = self._judge_run(a0, b, bool(run.get("eligible")))
+        self._absorbed = [iv for iv in self._absorbed if iv[1] >= a0 - RING] + absorbed
+        for lo, hi in asks:
+            self._request(lo, hi)
+        for c in cuts:
+            if not self._is_absorbed(c):
+                self._request(c - 3, c + 1)
+
+    def _judge_run(self, a0: int, b: int, eligible: bool) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """(frame ranges to ask TransNetV2 about, transitions classical mode will report there)."""
+        reported: list[Transition] = []
+        i = a0
+        while i <= b:
+            if not self._is_blend(i):
+                i += 1
+                continue
+            j = i
+            while j + 1 <= b and self._is_blend(j + 1):
+                j += 1
+            if j - i + 1 >= self.gradual_min:
+                t = self._gradual_span(max(0, i - self.K), j)
+                if t is not None:
+                    reported.append(t)
+            i = j + 1
+        absorbed: list[tuple[int, int]] = []
+        asks: list[tuple[int, int]] = []
+        for t in reported:
+            hist = max(self.histchange[t.start: t.end + 1], default=0.0)
+            change = max(self.change[t.start: t.end + 1], default=0.0)
+            sure = hist >= _SURE_HIST and change >= 2 * self.p.gradual_min_change
+            if t.kind == "fade" or sure or not eligible:
+                absorbed.append((t.start, t.end))
+            else:
+                asks.append((t.start - 2, t.end + 3))
+        if not reported and eligible:
+            a = max(0, a0 - self.K)
+            near_flat = self._flat(a - 1) or self._flat(a) or self._flat(b) or self._flat(b + 1)
+            if not near_flat and max(self.histchange[a0: b + 1], default=0.0) >= _HIST_CHANGE:
+                asks.append((a - 2, b + 3))
+        return asks, absorbed
+
+    def _is_absorbed(self, c: int) -> bool:
+        return any(a - 1 <= c <= b + 1 for a, b in self._absorbed)
 
     def _flat(self, i: int) -> bool:
         """Frame ``i`` is black or white (what fades go to or come from)."""
@@ -438,38 +537,56 @@ class ShotEngine:
     def _is_blend(self, n: int) -> bool:
         return self.change[n] >= self.p.gradual_min_change and self.resid[n] <= self.p.gradual_max_residual
 
-    def _request_around(self, lo: int, hi: int) -> None:
-        for b in range(max(0, lo) // _STEP, max(0, hi) // _STEP + 1):
-            if b in self._requested:
-                continue
-            if self.mode == "fused":
+    def _cut_possible(self, c: int) -> bool:
+        """Whether a cut at ``c`` could survive the final decisions (min. shot length, black pair)."""
+        return c >= self.min_shot and not _dark_pair(self.luma, c, self.p.black_level)
+
+    def _request(self, lo: int, hi: int) -> None:
+        """Fused: have TransNetV2 predict frames ``lo..hi`` (windows placed over the part not
+        yet covered, each charged ``_STEP`` frames of the ``learned_share`` budget)."""
+        lo, hi = max(0, lo), max(0, hi)
+        todo = [(lo, hi)]
+        for a, b in self._covered:
+            todo = [part for x, y in todo for part in ((x, min(y, a - 1)), (max(x, b + 1), y)) if part[0] <= part[1]]
+        for x, y in todo:
+            first = x
+            while first <= y:
+                span = min(_STEP, y - first + 1)
+                # centre short spans in the predicted half (never before frame 0, like learned mode)
+                pred = max(0, first - (_STEP - span) // 2)
                 if self._tokens < _STEP:
-                    self._skipped.add(b)
-                    continue
+                    self._skipped += 1
+                    return
                 self._tokens -= _STEP
-            self._requested.add(b)
+                self._covered.append((pred, pred + _STEP - 1))
+                self._queue.append(pred - _CTX)
+                first += span
 
     def _run_blocks(self, final: bool) -> None:
         if self._learned is None or self._pool is None:
             return
         if self.mode == "learned":
-            # every block whose first predicted frame has arrived
-            for b in range((self.n - 1) // _STEP + 1):
-                self._requested.add(b)
-        for b in sorted(self._requested):
-            if b in self._futures:
+            # every aligned block whose first predicted frame has arrived
+            while self._next_block * _STEP <= self.n - 1:
+                self._queue.append(self._next_block * _STEP - _CTX)
+                self._next_block += 1
+        if not self._queue:
+            return
+        waiting: list[int] = []
+        for start in self._queue:
+            if start in self._futures:
                 continue
-            need_last = b * _STEP + _STEP + _CTX - 1
-            if not final and self.n <= need_last:
+            if not final and self.n <= start + _WIN - 1:
+                waiting.append(start)
                 continue
-            first = b * _STEP - _CTX
-            if first < self.n - RING:
-                self._skipped.add(b)
-                self._futures[b] = _done(None)
+            if max(0, start) < self.n - RING:
+                self._skipped += 1
+                self._futures[start] = _done(None)
                 continue
-            idx = np.clip(np.arange(first, first + _WIN), 0, self.n - 1)
+            idx = np.clip(np.arange(start, start + _WIN), 0, self.n - 1)
             window = self._ring[idx % RING].copy()
-            self._futures[b] = self._pool.submit(self._learned.predict_window, window)
+            self._futures[start] = self._pool.submit(self._learned.predict_window, window)
+        self._queue = waiting
 
     # -- decisions -------------------------------------------------------------------------------------
     def finish(self) -> ShotResult:
@@ -479,19 +596,25 @@ class ShotEngine:
         for tc in self._adaptive.post_process(self._tc(max(0, n - 1), self._tc_rate)):
             self._pending_cuts.append(int(tc.frame_num))
         self._check_pending(final=True)
+        if self._run_start >= 0:
+            self._end_run()
         self._run_blocks(final=True)
         single = np.full(n, np.nan, dtype=np.float32)
         many = np.full(n, np.nan, dtype=np.float32)
         windows = 0
-        for b, fut in sorted(self._futures.items()):
+        for start, fut in sorted(self._futures.items()):
             res = fut.result()
             if res is None:
                 continue
             windows += 1
             s, m = res
-            lo, hi = b * _STEP, min(n, b * _STEP + _STEP)
-            single[lo:hi] = s[: hi - lo]
-            many[lo:hi] = m[: hi - lo]
+            lo, hi = max(0, start + _CTX), min(n, start + _CTX + _STEP)
+            if hi <= lo:
+                continue
+            off = lo - (start + _CTX)
+            keep = np.isnan(single[lo:hi])  # overlapping windows: the earlier one's prediction stays
+            single[lo:hi] = np.where(keep, s[off: off + hi - lo], single[lo:hi])
+            many[lo:hi] = np.where(keep, m[off: off + hi - lo], many[lo:hi])
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         self.closed = True
@@ -526,7 +649,7 @@ class ShotEngine:
             "learned_windows": windows,
             "learned_frames": int(np.sum(~np.isnan(single))),
             "learned_share": float(np.mean(~np.isnan(single))) if n else 0.0,
-            "learned_skipped_windows": len(self._skipped - set(self._futures)),
+            "learned_skipped_windows": self._skipped,
             "mode": self.mode,
         }
         if self.learned_error:
@@ -804,8 +927,27 @@ def _overlaps(a: Transition, b: Transition, tol: int) -> bool:
     return a.start - tol <= b.end and b.start - tol <= a.end
 
 
-def _dark_pair(luma: npt.NDArray[np.float64], c: int, level: float) -> bool:
+def _dark_pair(luma: Sequence[float] | npt.NDArray[np.float64], c: int, level: float) -> bool:
     return 0 < c < len(luma) and luma[c - 1] <= level and luma[c] <= level
+
+
+@functools.cache
+def _scored_adaptive(base: type) -> type:
+    """``base`` (PySceneDetect's AdaptiveDetector) taking its frame score from ``next_score``.
+
+    The engine already computes PySceneDetect's content score (mean absolute HSV difference to
+    the previous frame, the ContentDetector's default weights) for its own tests; this keeps the
+    detector's adaptive rule, window and minimum scene length as they are while skipping a
+    second HSV conversion and BGR copy of every frame.
+    """
+
+    class ScoredAdaptiveDetector(base):  # type: ignore[misc, valid-type]
+        next_score: float = 0.0
+
+        def _calculate_frame_score(self, timecode: Any, frame_img: Any) -> float:
+            return float(self.next_score)
+
+    return ScoredAdaptiveDetector
 
 
 def _pick_rep(kept: list[tuple[int, bytes]], shot: Shot, transitions: list[Transition]) -> tuple[int, bytes] | None:

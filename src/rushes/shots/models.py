@@ -37,6 +37,7 @@ __all__ = [
     "embedder",
     "resolve_onnx",
     "transnet",
+    "transnet_single_thread",
 ]
 
 
@@ -166,9 +167,9 @@ def _square(cv2: Any, img: npt.NDArray[np.uint8], size: int) -> npt.NDArray[np.u
     return np.ascontiguousarray(cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA))
 
 
-def _load_transnet() -> TransNet:
+def _load_transnet(threads: int | None = None) -> TransNet:
     path, model_id = resolve_onnx(TRANSNET)
-    return TransNet(path, model_id)
+    return TransNet(path, model_id, threads=threads)
 
 
 def _load_embedder() -> Embedder:
@@ -177,12 +178,27 @@ def _load_embedder() -> Embedder:
 
 
 _TRANSNET: LazyModel[TransNet] = LazyModel("transnetv2", _load_transnet)
+#: fused mode's session: one intra-op thread (its few windows run beside the decoder, which has the
+#: other core; measured ~1.3 CPU-s per window with one thread, 1.6–1.9 with two on a busy machine)
+_TRANSNET_1: LazyModel[TransNet] = LazyModel("transnetv2-1thread", lambda: _load_transnet(threads=1))
 _EMBEDDER: LazyModel[Embedder] = LazyModel("mobilenetv2", _load_embedder)
 
 
 def transnet() -> TransNet:
     """The process-wide TransNetV2 session (loaded, and exported if needed, on first use)."""
     return _TRANSNET.get()
+
+
+def transnet_single_thread() -> TransNet:
+    """A process-wide TransNetV2 session with one intra-op thread (fused mode: beside the decoder).
+
+    ``RUSHES_THREADS``, when set, still decides (the caller chose the thread count).
+    """
+    import os
+
+    if os.environ.get("RUSHES_THREADS"):
+        return _TRANSNET.get()
+    return _TRANSNET_1.get()
 
 
 def embedder() -> Embedder:
