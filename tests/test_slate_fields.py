@@ -148,3 +148,24 @@ def test_sharpness_prefers_detail() -> None:
     sharp = (rng.random((64, 64, 3)) * 255).astype(np.uint8)
     flat = np.full((64, 64, 3), 128, np.uint8)
     assert sharpness(sharp) > sharpness(flat) == 0.0
+
+
+def test_slate_evidence_and_orientation_from_a_reading() -> None:
+    from rushes.triage.slate.layout import empty_fields
+    from rushes.triage.slate.ocr import SlateReading
+
+    # a board with its labels printed sideways: no label read, but a row of codes by position
+    lines = _lines(("4", (60, 100, 100, 180)), ("7C", (260, 100, 340, 180)), ("3", (480, 100, 520, 180)))
+    fields, labels = parse_layout(lines)
+    codes = SlateReading({**empty_fields(), **fields}, lines, labels)
+    assert codes.vocabulary_hits == 0 and codes.code_count() == 3 and codes.looks_like_a_slate()
+    # a caption (a watermark, a sign) is no slate evidence
+    caption = _lines(("Copyright 2013 Brandon Castellano", (40, 300, 600, 330)))
+    f2, l2 = parse_layout(caption)
+    assert not SlateReading({**empty_fields(), **f2}, caption, l2).looks_like_a_slate()
+    # head or tail: settled by labels, or by a clear line-score margin when read both ways
+    assert not codes.orientation_known()
+    codes.passes, codes.orientation_margin = 2, 0.15
+    assert codes.orientation_known()
+    codes.orientation_margin = 0.03
+    assert not codes.orientation_known()

@@ -20,7 +20,8 @@ The dailies-triage recipe of the WarnerMedia write-up, offline:
    labels are too small, sideways or absent, at least two of roll/scene/take read as codes;
 5. head or tail: OCR reads the frame both ways up unless the first reading (in the
    classifier's guessed orientation) is clearly an upright slate, and the reading that finds
-   the labels decides; only when neither does the classifier's vote stands
+   the labels, or whose lines score clearly better (≥ 0.1 mean line score; text read the wrong
+   way up scores low), decides; only when neither does the classifier's vote stands
    (``orientation: classifier``; the takes fusion may then relabel it from the calls around it).
 
 Track ``slates``: one interval per event, label ``slate`` or ``tail_slate``, score = best
@@ -122,7 +123,7 @@ def _backbone_id() -> str:
 @register
 class Slate(Analyzer):
     name = "slate"
-    version = "2"
+    version = "3"
     Params = SlateParams
     default = True
     media_kinds = frozenset({"video"})
@@ -266,7 +267,7 @@ class Slate(Analyzer):
                 reads += 1
                 passes += reading.passes
                 readings.append((cand, reading, frame.image))
-                if orient is None and reading.vocabulary_hits:
+                if orient is None and reading.orientation_known():
                     orient = reading.upside_down
                 if _complete(reading):
                     break
@@ -281,8 +282,9 @@ class Slate(Analyzer):
         if readings:
             best_cand, best_reading, best_img = max(readings, key=lambda r: (r[1].char_count, r[0].sharpness))
             best_t = float(best_cand.time)
-            by_ocr = best_reading.vocabulary_hits > 0
-            tail = best_reading.upside_down if by_ocr else tail
+            by_ocr = any(r.orientation_known() for _c, r, _i in readings)
+            tail = best_reading.upside_down if best_reading.orientation_known() else (
+                next((r.upside_down for _c, r, _i in readings if r.orientation_known()), tail))
             chars = best_reading.char_count
             confirmed = any(r.looks_like_a_slate() for _c, r, _i in readings)
             frame_img: npt.NDArray[np.uint8] | None = best_img

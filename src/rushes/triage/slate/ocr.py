@@ -66,6 +66,9 @@ class SlateReading:
     """Whether the image was read rotated by 180° (a tail slate)."""
     passes: int = 1
     """OCR engine runs spent on this reading (2 when both orientations were tried)."""
+    orientation_margin: float = 0.0
+    """When both orientations were read: this reading's mean line score minus the other's (text
+    read the wrong way up scores low); 0 when only one was read."""
     elapsed_s: float = 0.0
 
     @property
@@ -83,6 +86,11 @@ class SlateReading:
         or by position), with at least ``min_confidence``."""
         return sum(1 for f in ("roll", "scene", "take")
                    if (fv := self.fields.get(f)) is not None and fv.value and fv.confidence >= min_confidence)
+
+    def orientation_known(self, min_margin: float = 0.1) -> bool:
+        """Whether this reading settles head vs tail: it found printed labels, or it was read both
+        ways up and its lines scored clearly (``min_margin``) better than the other way's."""
+        return self.vocabulary_hits > 0 or (self.passes >= 2 and self.orientation_margin >= min_margin)
 
     def looks_like_a_slate(self) -> bool:
         """Slate evidence in the text: a printed label (ROLL, SCENE, TAKE, ...) or, on boards
@@ -247,7 +255,8 @@ def read_slate(
     reading = first
     if upside_down is None and (_informative(first)[0] < 5 or _informative(first)[1] < 0.9):
         second = _read_once(engine, image, not guess)
-        reading = second if _informative(second) > _informative(first) else first
+        reading, other = (second, first) if _informative(second) > _informative(first) else (first, second)
         reading.passes = 2
+        reading.orientation_margin = round(_informative(reading)[1] - _informative(other)[1], 4)
     reading.elapsed_s = time.perf_counter() - t0
     return reading
