@@ -81,11 +81,17 @@ def test_slate_too_long_before_action_is_not_its_slate() -> None:
 def test_missing_cut_ends_at_next_slate_next_action_or_end_of_file() -> None:
     ev = cmds(("action", 6.0), ("action", 26.0), ("cut", 34.0), ("action", 46.0))
     asm = assemble_takes(slates((20.0, 22.0, F2)), ev, claps(21.0), 60.0)
+    assert asm.takes[0].end_rule == "next_slate"
+    asm = assemble_takes(None, cmds(("action", 6.0), ("cut", 14.0), ("action", 20.0), ("action", 30.0)), None,
+                         40.0)
+    assert [t.end_rule for t in asm.takes] == ["cut", "end_of_file"]  # a repeated action opens nothing
+    asm = assemble_takes(slates((20.0, 22.0, F2)), ev, claps(21.0), 60.0)
     assert spans(asm) == [(6.0, 20.0), (26.0, 34.0), (46.0, 60.0)]
     assert [t.end_rule for t in asm.takes] == ["next_slate", "cut", "end_of_file"]
+    # the next take's roll call comes before its action: it ends the take whose cut was missed
     asm = assemble_takes(None, cmds(("action", 6.0), ("mark", 19.0), ("action", 26.0), ("cut", 34.0)), None, 40.0)
-    assert spans(asm) == [(6.0, 26.0), (26.0, 34.0)]
-    assert asm.takes[0].end_rule == "next_action"
+    assert spans(asm) == [(6.0, 19.0), (26.0, 34.0)]
+    assert asm.takes[0].end_rule == "next_preroll" and asm.takes[1].preroll == {"mark": 19.0}
 
 
 def test_missing_cut_ends_at_reset() -> None:
@@ -239,3 +245,12 @@ def test_orientation_guessed_by_the_classifier_follows_the_calls() -> None:
     asm = assemble_takes(slates((10.0, 12.0, guess)), cmds(("action", 2.0), ("action", 13.0), ("cut", 20.0)),
                          None, 25.0)
     assert asm.takes[-1].fields_from == "slate" and asm.takes[-1].start == pytest.approx(13.0)
+
+
+def test_a_roll_call_between_two_cuts_splits_even_with_a_clap_just_before_the_second() -> None:
+    # take 1 ... cut, then take 2's "action" is missed; its tail slate's clap comes 0.8 s before
+    # its cut, too late to open it, but the roll call before it can
+    asm = assemble_takes(None, cmds(("action", 6.0), ("cut", 14.0), ("rolling", 21.0), ("cut", 32.0)),
+                         claps(31.2), 40.0)
+    assert spans(asm) == [(6.0, 14.0), (21.0, 32.0)]
+    assert asm.takes[1].start_rule == "preroll"

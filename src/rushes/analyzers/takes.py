@@ -115,7 +115,7 @@ class Takes(Analyzer):
     """Takes, archive and discard ranges, and take thumbnails (see the module docstring)."""
 
     name = "takes"
-    version = "3"
+    version = "4"
     Params = TakesParams
     requires = _InstalledEvidence()  # type: ignore[assignment]
     media_kinds = frozenset({"video", "audio"})

@@ -27,9 +27,9 @@ recorded as a rule name or a note. The rules (numbers are :class:`TakeRules` def
    call); when several cuts remain, the last closes the take and the earlier ones are dialogue
    — unless a clap or a roll call (rolling/speed/mark) lies between two of them: then the
    earlier cut closes this take and a new take opens at that cue (its "action" was missed).
-7. **Missing cut**: the take ends at a ``reset`` call, else at the next take's first cue (next
-   slate or next action), else at the end of the file (``end_rule`` ``reset`` / ``next_slate``
-   / ``next_action`` / ``end_of_file``).
+7. **Missing cut**: the take ends at a ``reset`` call, else at the next take's first cue (its
+   first roll call, else its slate, else its action), else at the end of the file (``end_rule``
+   ``reset`` / ``next_preroll`` / ``next_slate`` / ``next_action`` / ``end_of_file``).
 8. **A tail slate closes a take**: a tail slate that starts inside the take, or at most
    ``tail_after_cut_s`` (15 s) after its cut, extends the take to the slate's end (so the
    board and its clap stay with the take) and fills fields the head slate did not give.
@@ -511,12 +511,14 @@ def _absorb_repeated_actions(openers: list[_Opener], cuts: list[_Call], claps: l
 
 
 def _cue_between(lo: float, hi: float, claps: list[tuple[float, float]],
-                 prerolls: list[_Call]) -> tuple[float, str] | None:
-    """The latest clap (preferred) or roll call strictly between ``lo`` and ``hi``."""
-    inside = [t for t, _ in claps if lo < t < hi]
+                 prerolls: list[_Call], min_before_hi: float = 0.0) -> tuple[float, str] | None:
+    """The latest clap (preferred) or roll call strictly between ``lo`` and ``hi`` and at least
+    ``min_before_hi`` before ``hi`` (a tail slate's clap just before the cut cannot open the
+    take that cut closes; an earlier roll call can)."""
+    inside = [t for t, _ in claps if lo < t < hi and hi - t >= min_before_hi]
     if inside:
         return max(inside), "clap"
-    calls = [p for p in prerolls if lo < p.t < hi and p.label != "check_the_gate"]
+    calls = [p for p in prerolls if lo < p.t < hi and hi - p.t >= min_before_hi and p.label != "check_the_gate"]
     if calls:
         last = max(calls, key=lambda p: p.t)
         return last.t, "preroll"
@@ -563,8 +565,8 @@ def _close(op: _Opener, nxt: _Opener | None, limit: float, cuts: list[_Call], re
     for k, c in enumerate(cands):
         segments[-1][2].append(c)
         if k + 1 < len(cands):
-            cue = _cue_between(c.t, cands[k + 1].t, claps, prerolls)
-            if cue is not None and cands[k + 1].t - cue[0] >= rules.min_take_s:
+            cue = _cue_between(c.t, cands[k + 1].t, claps, prerolls, rules.min_take_s)
+            if cue is not None:
                 segments.append((cue[0], cue[1], []))
 
     out: list[Take] = []
@@ -574,7 +576,7 @@ def _close(op: _Opener, nxt: _Opener | None, limit: float, cuts: list[_Call], re
                                          f"at {_fmt(t0)}: a new take whose 'action' was missed"]
         seg_limit = segments[si + 1][0] if si + 1 < len(segments) else limit
         end, end_rule, cut_t, score_end = _end_of(t0, seg_cuts, seg_limit, nxt if si + 1 == len(segments) else None,
-                                                  resets, rules, seg_notes, end_of_file)
+                                                  resets, prerolls, rules, seg_notes, end_of_file)
         for c in seg_cuts[:-1]:
             seg_notes.append(f"'cut' at {_fmt(c.t)} ignored: inside the take (a later cut closes it)")
         take = Take(
@@ -595,7 +597,8 @@ def _close(op: _Opener, nxt: _Opener | None, limit: float, cuts: list[_Call], re
 
 
 def _end_of(t0: float, seg_cuts: list[_Call], limit: float, nxt: _Opener | None, resets: list[_Call],
-            rules: TakeRules, notes: list[str], end_of_file: float | None) -> tuple[float, str, float | None, float]:
+            prerolls: list[_Call], rules: TakeRules, notes: list[str],
+            end_of_file: float | None) -> tuple[float, str, float | None, float]:
     """(end, end_rule, cut_t, score) of a take starting at ``t0`` (rules 6 and 7)."""
     if seg_cuts:
         c = seg_cuts[-1]
@@ -604,6 +607,11 @@ def _end_of(t0: float, seg_cuts: list[_Call], limit: float, nxt: _Opener | None,
     if reset is not None:
         notes.append(f"no 'cut' heard: ends at 'reset' ({_fmt(reset.t)})")
         return reset.t, "reset", None, reset.score
+    # the next take's roll calls come before its slate and action: the first one ends this take
+    call = next((p for p in prerolls if t0 + rules.min_take_s <= p.t < limit and p.label != "check_the_gate"), None)
+    if call is not None and nxt is not None:
+        notes.append(f"no 'cut' heard: ends at the next take's '{call.label}' ({_fmt(call.t)})")
+        return call.t, "next_preroll", None, 0.5
     if nxt is not None and math.isfinite(limit):
         rule = "next_slate" if nxt.slate is not None and nxt.slate.start <= nxt.t else "next_action"
         notes.append(f"no 'cut' heard: ends at the next take's {'slate' if rule == 'next_slate' else 'action'} "
