@@ -159,7 +159,7 @@ _INKS = {"dark": ((20, 20, 25), (25, 40, 140), (30, 30, 30), (120, 25, 25)), "li
 # --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SlatePicture:
     """A real slate picture: RGB pixels, the legible field values, where the board is."""
 
