@@ -71,6 +71,9 @@ class FrameSpec:
     ``keyframes`` (only key frames: ~18× cheaper to decode).
     Size: ``width``/``height`` exact, or ``max_side`` to scale down keeping aspect; neither = native.
     ``format``: an FFmpeg pixel format name for ``to_ndarray`` (``rgb24``, ``gray``, ``bgr24``).
+    ``interpolation``: swscale's scaling algorithm (a PyAV ``Interpolation`` name such as ``AREA``
+    or ``FAST_BILINEAR``); ``None`` = PyAV's default, ``BILINEAR``. Downscaling 1080p to 320 px
+    with ``AREA`` costs about half the instructions of ``BILINEAR``.
     """
 
     mode: SamplingMode = "all"
@@ -80,6 +83,7 @@ class FrameSpec:
     max_side: int | None = None
     format: str = "rgb24"
     max_key_gap: Fraction | None = None
+    interpolation: str | None = None
 
     def __post_init__(self) -> None:
         if self.mode in ("fps", "sparse") and (self.fps is None or self.fps <= 0):
@@ -278,7 +282,7 @@ def decode(
     stop = threading.Event()
     error: list[BaseException] = []
 
-    groups: dict[tuple[int, int, str], list[FrameConsumer]] = {}
+    groups: dict[tuple[int, int, str, str | None], list[FrameConsumer]] = {}
     vinfo = info.primary_video
     rotation = vinfo.rotation if vinfo else 0
     if vinfo is not None:
@@ -290,7 +294,7 @@ def decode(
             ow, oh = c.spec.output_size(w, h)
             if rotation in (90, 270):
                 ow, oh = oh, ow  # convert before rotating
-            groups.setdefault((ow, oh, c.spec.format), []).append(c)
+            groups.setdefault((ow, oh, c.spec.format, c.spec.interpolation), []).append(c)
     slotters = {
         id(c): _FpsSlotter(c.spec.fps) for c in video_consumers
         if c.spec is not None and c.spec.mode in ("fps", "sparse") and c.spec.fps is not None
@@ -353,7 +357,7 @@ def decode(
 def _demux_decode(
     p: Path,
     info: MediaInfo,
-    groups: dict[tuple[int, int, str], list[FrameConsumer]],
+    groups: dict[tuple[int, int, str, str | None], list[FrameConsumer]],
     slotters: dict[int, _FpsSlotter],
     want_audio: bool,
     rotation: int,
@@ -404,7 +408,7 @@ def _demux_decode(
             frame_index += 1
             stats.frames_decoded += 1
             stats.last_time = t
-            for (w, h, fmt), consumers in groups.items():
+            for (w, h, fmt, interp), consumers in groups.items():
                 targets = []
                 for c in consumers:
                     spec = c.spec
@@ -415,7 +419,8 @@ def _demux_decode(
                         targets.append(c)
                 if not targets:
                     continue
-                img: Any = reformatters[(w, h, fmt)].reformat(frame, w, h, fmt).to_ndarray()
+                rf = reformatters[(w, h, fmt, interp)]
+                img: Any = rf.reformat(frame, w, h, fmt, interpolation=interp).to_ndarray()
                 if rotation:
                     img = np.ascontiguousarray(np.rot90(img, k=-(rotation // 90)))
                 vf = VideoFrame(index=idx, pts=int(pts), time_base=vtb, time=t, key=key, image=img)
@@ -619,7 +624,7 @@ def read_frame_at(
                 break
         if best is None:
             raise CorruptMediaError(f"{p}: no frame at {float(target):.3f} s")
-        img = best.to_ndarray(width=w, height=h, format=spec.format)
+        img = best.to_ndarray(width=w, height=h, format=spec.format, interpolation=spec.interpolation)
         if v.rotation:
             img = np.ascontiguousarray(np.rot90(img, k=-(v.rotation // 90)))
         return VideoFrame(index=-1, pts=int(best.pts or 0), time_base=tb, time=max(best_t, Fraction(0)),
