@@ -271,9 +271,10 @@ def test_adaptive_rule_on_our_score_matches_pyscenedetect(editorial: tuple[Path,
     assert stock_cuts and sorted(engine.candidates) == stock_cuts
 
 
-def test_decoded_frames_match_pyav_conversion(editorial: tuple[Path, SynthTruth]) -> None:
+@pytest.mark.parametrize("interpolation", [None, "AREA"])
+def test_decoded_frames_match_pyav_conversion(editorial: tuple[Path, SynthTruth], interpolation: str | None) -> None:
     """The decoder reuses one swscale context per output size; pixels equal PyAV's per-frame
-    ``to_ndarray(width=, height=)``."""
+    ``to_ndarray(width=, height=, interpolation=)``."""
     import av
 
     from rushes.media import FrameConsumer, FrameSpec, decode
@@ -283,12 +284,13 @@ def test_decoded_frames_match_pyav_conversion(editorial: tuple[Path, SynthTruth]
 
     class Keep(FrameConsumer):
         def __init__(self) -> None:
-            self.spec = FrameSpec(max_side=96)
+            self.spec = FrameSpec(max_side=96, interpolation=interpolation)
 
         def on_frame(self, frame):  # type: ignore[no-untyped-def]
             got.append(frame.image)
 
     decode(path, [Keep()])
     with av.open(str(path)) as container:
-        ref = [f.to_ndarray(width=96, height=54, format="rgb24") for f in container.decode(video=0)]
+        ref = [f.to_ndarray(width=96, height=54, format="rgb24", interpolation=interpolation)
+               for f in container.decode(video=0)]
     assert len(got) == len(ref) and all(np.array_equal(a, b) for a, b in zip(got, ref))

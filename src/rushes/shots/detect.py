@@ -26,12 +26,15 @@ def frame_spec_for(params: ShotParams) -> FrameSpec:
     """The frames shot detection asks the decoder for: every frame, thumbnail-sized RGB.
 
     Detection itself needs only 96×54; asking for ``thumb_size`` lets representative frames come
-    out of the same pass (measured: ~5 % more decode CPU at 1080p than 96×54, cheaper than seeking
-    back for each shot on long-GOP files).
+    out of the same pass (cheaper than seeking back for each shot on long-GOP files). Scaling uses
+    swscale's ``AREA`` filter: counted with callgrind on a 1080p24 H.264 clip, decoding a frame
+    costs ~18 M instructions, converting it to 320×180 RGB ~16 M with the default ``BILINEAR``
+    and ~8 M with ``AREA`` (a proper box filter for downscaling; detections are unchanged on the
+    evaluation clips).
     """
     if params.thumbnails or params.groups:
-        return FrameSpec(mode="all", max_side=params.thumb_size, format="rgb24")
-    return FrameSpec(mode="all", width=96, height=54, format="rgb24")
+        return FrameSpec(mode="all", max_side=params.thumb_size, format="rgb24", interpolation="AREA")
+    return FrameSpec(mode="all", width=96, height=54, format="rgb24", interpolation="AREA")
 
 
 class ShotConsumer(FrameConsumer):
@@ -72,7 +75,8 @@ def fill_missing_reps(path: str | Path, result: ShotResult, params: ShotParams, 
         shot = result.shots[si]
         mid = (shot.start + shot.end - 1) // 2
         try:
-            frame = read_frame_at(path, result.frame_time(mid), FrameSpec(max_side=params.thumb_size), info)
+            spec = FrameSpec(max_side=params.thumb_size, interpolation="AREA")
+            frame = read_frame_at(path, result.frame_time(mid), spec, info)
         except MediaError as exc:
             log.warning("shots: no representative frame for shot %d of %s: %s", si, path, exc)
             continue

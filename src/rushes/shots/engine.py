@@ -255,22 +255,21 @@ class ShotEngine:
         self.mode = params.mode
         self._learned_factory = learned
         self._learned: Any = None
+        self._model_future: Future[Any] | None = None
         self.learned_error: str | None = None
-        if self.mode in ("learned", "fused") and learned is not None:
-            try:
-                self._learned = learned()
-            except Exception as exc:  # a missing model degrades fused mode, not ingest
-                if self.mode == "learned":
-                    raise
-                self.learned_error = str(exc)
-                log.warning("shots: TransNetV2 unavailable, fused mode runs classical only: %s", exc)
-        elif self.mode in ("learned", "fused") and learned is None:
+        self._pool: ThreadPoolExecutor | None = None
+        if self.mode in ("learned", "fused") and learned is None:
             self.learned_error = "no learned model supplied"
             if self.mode == "learned":
                 raise ValueError("learned mode needs a TransNetV2 model")
-        self._pool: ThreadPoolExecutor | None = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="transnet") if self._learned is not None else None
-        )
+        elif self.mode == "learned" and learned is not None:
+            self._learned = learned()  # a missing model is an error in learned mode
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="transnet")
+        elif self.mode == "fused" and learned is not None:
+            # fused mode loads the model in the worker thread, while decoding goes on (resolving
+            # the export and creating the session cost ~0.5 s); windows queue behind it
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="transnet")
+            self._model_future = self._pool.submit(self._load_model, learned)
         # per-frame scalars
         self.times: list[Fraction] = []
         self.time_base: Fraction | None = None
@@ -292,7 +291,7 @@ class ShotEngine:
         # TransNetV2 windows, named by their first frame (it may be < 0 or run past the end: the
         # edge frames are repeated); a window predicts its frames [start + _CTX, start + _CTX + _STEP)
         self._queue: list[int] = []  # requested, waiting for their last frame
-        self._futures: dict[int, Future[tuple[F32, F32]]] = {}
+        self._futures: dict[int, Future[tuple[F32, F32] | None]] = {}
         self._covered: list[tuple[int, int]] = []  # predicted ranges of requested windows
         self._skipped = 0  # windows wanted but over budget or out of the ring
         self._next_block = 0  # learned mode: next aligned block to request
@@ -415,7 +414,7 @@ class ShotEngine:
 
     def _watch(self, n: int) -> None:
         """Fused mode: ask TransNetV2 about near-miss cuts and unsure gradual candidates."""
-        if self.mode != "fused" or self._learned is None:
+        if self.mode != "fused" or self._pool is None:
             return
         blend = self._is_blend(n)
         soft = (
@@ -537,6 +536,25 @@ class ShotEngine:
     def _is_blend(self, n: int) -> bool:
         return self.change[n] >= self.p.gradual_min_change and self.resid[n] <= self.p.gradual_max_residual
 
+    def _load_model(self, factory: Callable[[], Any]) -> Any:
+        """Worker thread, fused mode: the TransNetV2 session, or None (classical only) if it fails."""
+        try:
+            return factory()
+        except Exception as exc:  # a missing model degrades fused mode, not ingest
+            self.learned_error = str(exc)
+            log.warning("shots: TransNetV2 unavailable, fused mode runs classical only: %s", exc)
+            return None
+
+    def _predict(self, window: U8) -> tuple[F32, F32] | None:
+        """Worker thread: TransNetV2 on one window (None when fused mode has no model)."""
+        model = self._learned
+        if model is None and self._model_future is not None:
+            model = self._model_future.result()  # the worker ran the load first
+        if model is None:
+            return None
+        result: tuple[F32, F32] = model.predict_window(window)
+        return result
+
     def _cut_possible(self, c: int) -> bool:
         """Whether a cut at ``c`` could survive the final decisions (min. shot length, black pair)."""
         return c >= self.min_shot and not _dark_pair(self.luma, c, self.p.black_level)
@@ -563,7 +581,7 @@ class ShotEngine:
                 first += span
 
     def _run_blocks(self, final: bool) -> None:
-        if self._learned is None or self._pool is None:
+        if self._pool is None:
             return
         if self.mode == "learned":
             # every aligned block whose first predicted frame has arrived
@@ -585,7 +603,7 @@ class ShotEngine:
                 continue
             idx = np.clip(np.arange(start, start + _WIN), 0, self.n - 1)
             window = self._ring[idx % RING].copy()
-            self._futures[start] = self._pool.submit(self._learned.predict_window, window)
+            self._futures[start] = self._pool.submit(self._predict, window)
         self._queue = waiting
 
     # -- decisions -------------------------------------------------------------------------------------
@@ -615,6 +633,8 @@ class ShotEngine:
             keep = np.isnan(single[lo:hi])  # overlapping windows: the earlier one's prediction stays
             single[lo:hi] = np.where(keep, s[off: off + hi - lo], single[lo:hi])
             many[lo:hi] = np.where(keep, m[off: off + hi - lo], many[lo:hi])
+        if self._model_future is not None:
+            self._model_future.result()  # learned_error is known from here on
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         self.closed = True
