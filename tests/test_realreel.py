@@ -23,6 +23,7 @@ FPS = Fraction(24)
 
 
 def _generate(out: Path, **kw: Any) -> None:
+    pytest.importorskip("cv2", reason="the real-parts reel needs OpenCV (extra 'vision' or 'triage')")
     try:
         generate_real_reel(out, SHARED_DATA, sample_rate=RATE, fps=FPS, **kw)
     except ModelNotAvailable as exc:

