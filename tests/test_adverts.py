@@ -64,7 +64,7 @@ def test_ending_pattern_finds_the_cards(tmp_path: Path) -> None:
     res = runner.invoke(cli, ["eval", "patterns", "ending", "--truth", str(tmp_path / "ads" / "truth.json"),
                               "-L", lib, "--json"])
     assert res.exit_code == 0, res.output
-    scores = json.loads(res.output)
+    scores = json.loads(res.stdout)
     assert scores["intervals"]["recall"] >= 2 / 3 and scores["time"]["iou"] >= 0.5, scores
 
 

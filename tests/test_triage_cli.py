@@ -86,9 +86,9 @@ def test_triage_and_eval_on_a_generated_reel(reel: Path, tmp_path: Path) -> None
     again = json.loads(text)
     assert again["archive_precision"] == again["archive_recall"] == 1.0
     # the shipped slate_moment pattern over the same tracks, against the reel's slate segments
-    code, text = run("eval", "patterns", "slate_moment", "--truth", str(reel / "truth.json"), "--segments", "slate",
-                     "-L", lib, "--json")
-    assert code == 0, text
-    moments = json.loads(text)
+    res = CliRunner().invoke(cli, ["eval", "patterns", "slate_moment", "--truth", str(reel / "truth.json"),
+                                   "--segments", "slate", "-L", lib, "--json"])
+    assert res.exit_code == 0, res.output
+    moments = json.loads(res.stdout)  # stderr may carry a note (no tag tracks without the search analyzers)
     assert moments["intervals"]["precision"] >= 0.8 and moments["intervals"]["recall"] >= 0.8
     assert moments["time"]["precision"] >= 0.8  # the hits lie on the boards
