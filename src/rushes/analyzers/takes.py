@@ -21,6 +21,7 @@ the reading kept as ``slate.roll_read``. Both are noted in the take's ``notes``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -51,24 +52,28 @@ def camera_roll_from_name(name: str) -> tuple[str, str] | None:
     return cam, f"{cam}{m.group(2)}"
 
 
+_RULES = TakeRules()  # the fusion thresholds' defaults: one source of truth, TakeRules
+
+
 @dataclass(frozen=True)
 class TakesParams:
-    """Parameters of the ``takes`` analyzer (the fusion thresholds are :class:`TakeRules`)."""
+    """Parameters of the ``takes`` analyzer; the fusion thresholds are :class:`TakeRules`'s fields
+    (same names, same defaults, documented there)."""
 
     pad_s: float = 3.0
     """Seconds kept before and after every take in the ``archive`` track."""
-    merge_s: float = 3.0
-    reslate_gap_s: float = 5.0
-    slate_window_s: float = 20.0
-    clap_before_s: float = 0.5
-    clap_after_s: float = 2.0
-    min_take_s: float = 2.0
-    tail_after_cut_s: float = 15.0
-    preroll_window_s: float = 30.0
-    min_action_score: float = 0.0
-    min_cut_score: float = 0.0
-    min_slate_score: float = 0.0
-    min_clap_score: float = 0.0
+    merge_s: float = _RULES.merge_s
+    reslate_gap_s: float = _RULES.reslate_gap_s
+    slate_window_s: float = _RULES.slate_window_s
+    clap_before_s: float = _RULES.clap_before_s
+    clap_after_s: float = _RULES.clap_after_s
+    min_take_s: float = _RULES.min_take_s
+    tail_after_cut_s: float = _RULES.tail_after_cut_s
+    preroll_window_s: float = _RULES.preroll_window_s
+    min_action_score: float = _RULES.min_action_score
+    min_cut_score: float = _RULES.min_cut_score
+    min_slate_score: float = _RULES.min_slate_score
+    min_clap_score: float = _RULES.min_clap_score
     roll_from_name: bool = True
     """Fill a take's missing camera/roll from a camera file name (``A004C012_...``)."""
     thumbnails: bool = True
@@ -86,13 +91,7 @@ class TakesParams:
 
     def rules(self) -> TakeRules:
         """The fusion thresholds as :class:`TakeRules`."""
-        return TakeRules(
-            merge_s=self.merge_s, reslate_gap_s=self.reslate_gap_s, slate_window_s=self.slate_window_s,
-            clap_before_s=self.clap_before_s, clap_after_s=self.clap_after_s, min_take_s=self.min_take_s,
-            tail_after_cut_s=self.tail_after_cut_s, preroll_window_s=self.preroll_window_s,
-            min_action_score=self.min_action_score, min_cut_score=self.min_cut_score,
-            min_slate_score=self.min_slate_score, min_clap_score=self.min_clap_score,
-        )
+        return TakeRules(**{f.name: getattr(self, f.name) for f in dataclasses.fields(TakeRules)})
 
 
 class _InstalledEvidence:
