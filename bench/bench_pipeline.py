@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,9 @@ from fractions import Fraction
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import peak_rss_mb  # noqa: E402
+
 CACHE = ROOT / "bench" / ".cache"
 SHARED = ROOT.parent / "shared" / "data" / "video"
 
@@ -64,17 +66,6 @@ def make_1080p(path: Path, seconds: int) -> Path:
             out.mux(pkt)
     os.replace(tmp, path)
     return path
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def run_case(case: str, file: Path) -> dict[str, object]:
