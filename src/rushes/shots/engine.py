@@ -255,7 +255,7 @@ class ShotEngine:
         self.mode = params.mode
         self._learned_factory = learned
         self._learned: Any = None
-        self._model_future: Future[Any] | None = None
+        self._factory: Callable[[], Any] | None = None  # fused: loaded by the first window
         self.learned_error: str | None = None
         self._pool: ThreadPoolExecutor | None = None
         if self.mode in ("learned", "fused") and learned is None:
@@ -266,10 +266,11 @@ class ShotEngine:
             self._learned = learned()  # a missing model is an error in learned mode
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="transnet")
         elif self.mode == "fused" and learned is not None:
-            # fused mode loads the model in the worker thread, while decoding goes on (resolving
-            # the export and creating the session cost ~0.5 s); windows queue behind it
+            # fused mode loads the model in the worker thread when the first window needs it
+            # (resolving the export and creating the session cost ~0.5 s of CPU): decoding goes on
+            # meanwhile, and a file that needs no window never loads it
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="transnet")
-            self._model_future = self._pool.submit(self._load_model, learned)
+            self._factory = learned
         # per-frame scalars
         self.times: list[Fraction] = []
         self.time_base: Fraction | None = None
@@ -558,9 +559,10 @@ class ShotEngine:
 
     def _predict(self, window: U8) -> tuple[F32, F32] | None:
         """Worker thread: TransNetV2 on one window (None when fused mode has no model)."""
+        if self._factory is not None:  # one worker thread: no other window runs meanwhile
+            factory, self._factory = self._factory, None
+            self._learned = self._load_model(factory)
         model = self._learned
-        if model is None and self._model_future is not None:
-            model = self._model_future.result()  # the worker ran the load first
         if model is None:
             return None
         result: tuple[F32, F32] = model.predict_window(window)
@@ -645,8 +647,6 @@ class ShotEngine:
             keep = np.isnan(single[lo:hi])  # overlapping windows: the earlier one's prediction stays
             single[lo:hi] = np.where(keep, s[off: off + hi - lo], single[lo:hi])
             many[lo:hi] = np.where(keep, m[off: off + hi - lo], many[lo:hi])
-        if self._model_future is not None:
-            self._model_future.result()  # learned_error is known from here on
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         self.closed = True
