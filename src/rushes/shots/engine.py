@@ -61,7 +61,7 @@ _CTX = 25
 _FREE_WINDOWS = 2
 #: representative frames kept per open segment (decimated as the segment grows)
 _REPS_OPEN = 8
-_REPS_CLOSED = 5
+_REPS_CLOSED = 8
 #: fused: colour-histogram change (0–1) across the blend window that makes a soft gradual candidate
 _HIST_CHANGE = 0.35
 #: fused: blend residual accepted for a soft candidate (motion blurs the strict blend test)
@@ -299,6 +299,7 @@ class ShotEngine:
         self._tokens = float(_FREE_WINDOWS * _STEP)
         self._reps = _Reps(max(1, round(fps / 4))) if keep_reps else None
         self._last_image: U8 | None = None
+        self._rep_run = -1  # start of the current blend run, for the representative-frame segments
         self._run_start = -1  # fused: current run of blend-like frames, decided when it ends
         self._run: dict[str, float] = {}
         self._run_cuts: list[int] = []  # unsure cuts inside the open run, decided with it
@@ -353,6 +354,18 @@ class ShotEngine:
             if self._reps is not None:
                 self._reps.split(c_idx, cv2)
         if self._reps is not None:
+            # representative frames: a new segment also after every gradual-looking run and every
+            # black/white stretch, so shots between dissolves and fades keep frames of their own
+            # (a shot with none costs a seek and a GOP of decoding in fill_missing_reps)
+            blend_now = n >= self.K and self._is_blend(n)
+            if blend_now and self._rep_run < 0:
+                self._rep_run = n
+            elif not blend_now and self._rep_run >= 0:
+                if n - self._rep_run >= self.gradual_min:
+                    self._reps.split(n, cv2)
+                self._rep_run = -1
+            if n and self._flat(n - 1) and not self._flat(n):
+                self._reps.split(n, cv2)
             self._reps.offer(n, image)
         self._check_pending(final=False)
         self._flash_probe(n - self.flash_len)
