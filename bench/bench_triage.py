@@ -10,7 +10,7 @@ The reel: rushes.demo.generate_reel(width=1920, height=1080, director_snr_db=20,
 gop_seconds=--gop), ``--files`` x ``--takes`` (defaults 3 x 6, about 4 minutes), cached in bench/.cache/. Writes
 bench/results/triage.json; the target is triage >= 8x realtime on the 2-core machine.
 
-    python bench/bench_triage.py [--files 3] [--takes 6] [--seed 7] [--gop 0.5] [--workers N] [--out ...]
+    python bench/bench_triage.py [--files 3] [--takes 6] [--seed 7] [--gop 0.5] [--scene S] [--workers N] [--out ...]
 """
 
 from __future__ import annotations
@@ -34,17 +34,20 @@ CACHE = ROOT / "bench" / ".cache"
 TARGET_X_REALTIME = 8.0
 
 
-def make_reel(files: int, takes: int, seed: int, gop_s: float) -> Path:
-    """Generate (once) the 1080p reel; returns its folder."""
-    folder = CACHE / f"triage_reel_1080p_f{files}_t{takes}_s{seed}_gop{gop_s:g}"
+def make_reel(files: int, takes: int, seed: int, gop_s: float, scene_s: float | None = None) -> Path:
+    """Generate (once) the 1080p reel; returns its folder. ``scene_s`` (action to cut) with
+    proportionate set-up and reset gives takes of a realistic length; None = the demo's 6 s."""
+    long = f"_scene{scene_s:g}" if scene_s else ""
+    folder = CACHE / f"triage_reel_1080p_f{files}_t{takes}_s{seed}_gop{gop_s:g}{long}"
     if (folder / "truth.json").is_file():
         return folder
-    from rushes.demo import generate_reel
+    from rushes.demo import Timing, generate_reel
 
     tmp = folder.with_name(folder.name + ".tmp")
     t0 = time.perf_counter()
+    timing = Timing(setup_s=max(3.0, scene_s / 4), scene_s=scene_s, reset_s=max(2.0, scene_s / 6)) if scene_s else None
     generate_reel(tmp, files=files, takes_per_file=takes, seed=seed, width=1920, height=1080,
-                  director_snr_db=20, confusers=True, gop_seconds=gop_s,
+                  director_snr_db=20, confusers=True, gop_seconds=gop_s, timing=timing,
                   progress=lambda line: print(line, flush=True))
     tmp.rename(folder)
     print(f"generated {folder.name} in {time.perf_counter() - t0:.0f} s", flush=True)
@@ -120,6 +123,9 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=3)
     ap.add_argument("--takes", type=int, default=6)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--scene", type=float, default=None,
+                    help="seconds from action to cut (default: the demo's 6 s; e.g. 45 for takes of a realistic "
+                         "length, with set-up = scene/4 and reset = scene/6)")
     ap.add_argument("--gop", type=float, default=0.5,
                     help="key-frame interval of the generated files, s (0.5: camera long GOP such as XAVC-L)")
     ap.add_argument("--workers", type=int, default=None, help="triage workers (default: one per core)")
@@ -128,7 +134,7 @@ def main() -> None:
     if args.case:
         print(json.dumps(run_case(args.case, args.folder, args.workers)))
         return
-    folder = make_reel(args.files, args.takes, args.seed, args.gop)
+    folder = make_reel(args.files, args.takes, args.seed, args.gop, args.scene)
     load_before = os.getloadavg()
     results: dict[str, Any] = {}
     for case in ("decode_video", "decode_audio", "triage"):
@@ -153,7 +159,7 @@ def main() -> None:
                     "load_avg_1_5_15_after": [round(x, 2) for x in os.getloadavg()]},
         "reel": {"folder": folder.name, "files": args.files, "takes_per_file": args.takes, "seed": args.seed,
                  "width": first.get("width"), "height": first.get("height"), "fps": first.get("fps"),
-                 "director_snr_db": 20, "confusers": True, "gop_s": args.gop,
+                 "director_snr_db": 20, "confusers": True, "gop_s": args.gop, "scene_s": args.scene,
                  "bytes": sum(p.stat().st_size for p in media_files(folder))},
         "note": "x_realtime = media duration / wall time (whole day, all files); decode_video is plain PyAV "
                 "decoding of every frame; triage includes model loading, ingest and the report",
