@@ -21,7 +21,8 @@ a test fails when it is out of date. Task-oriented guides: [cli.md](cli.md) and 
 
 def _walk(cmd: click.Command, path: list[str], ctx: click.Context | None, out: list[str]) -> None:
     name = " ".join(path)
-    sub = click.Context(cmd, info_name=path[-1], parent=ctx, terminal_width=100, max_content_width=100)
+    settings = {"terminal_width": 100, "max_content_width": 100, **cmd.context_settings}
+    sub = click.Context(cmd, info_name=path[-1], parent=ctx, **settings)
     out.append(f"\n## `{name}`\n")
     out.append("```text")
     out.append(cmd.get_help(sub).rstrip())
