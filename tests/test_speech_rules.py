@@ -216,6 +216,21 @@ def test_words_placed_late_by_whisper_go_back_to_their_regions() -> None:
     assert assign_words([], regions) == ([], 0.0)
 
 
+def test_words_on_time_stay_in_their_regions_when_whisper_skipped_a_call() -> None:
+    # a generated reel's pack (pack seconds): Whisper heard every word where it was said but
+    # skipped the "action" of region 6; the dialogue's last word has a region of its own
+    regions = [(0, 1.11), (1.51, 3.38), (3.78, 4.54), (4.94, 5.76), (6.16, 7.94), (8.34, 9.26),
+               (9.66, 10.48), (10.88, 12.27), (12.67, 13.62), (14.02, 14.78)]
+    words = [(0, 0.66), (1.76, 1.98), (1.98, 2.22), (2.22, 2.56), (2.56, 3.24),  # action | the auction was cancelled
+             (4.12, 4.52), (4.96, 5.38),  # cut | action
+             (6.5, 6.62), (6.62, 6.86), (6.86, 7.14), (7.14, 7.94), (8.68, 9.06),  # a little more traction | cut
+             (11.18, 11.34), (11.34, 11.54), (11.54, 11.8), (11.8, 12.34), (14.0, 14.38)]  # but then the cap | action
+    where, _shift = assign_words(words, regions)
+    cut_regions = {where[5], where[11]}
+    assert cut_regions == {2, 5}  # each "cut" in its own region: not slid into the next one
+    assert where[:7] == [0, 1, 1, 1, 1, 2, 3] and where[-1] == 9
+
+
 def test_region_transcriber_retries_a_short_region_skipped_inside_a_pack() -> None:
     # words for regions 0 and 2 only: the 1 s region 1 between them is tried once more
     fake = _FakeModel([(0.1, 0.5, " Rolling."), (2.9, 3.3, " Action!")])

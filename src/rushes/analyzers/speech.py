@@ -89,7 +89,7 @@ def _vad_id() -> str:
 @register
 class Speech(Analyzer):
     name = "speech"
-    version = "2"
+    version = "3"
     Params = SpeechAnalyzerParams
     media_kinds = frozenset({"video", "audio"})
     default = True
