@@ -84,8 +84,13 @@ class AsrParams:
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
     temperatures: tuple[float, ...] = (0.0, 0.4)
-    """Greedy first; one sampled retry when the output looks degenerate."""
-    compression_ratio_threshold: float = 2.4
+    """Greedy first; one sampled retry when the output looks degenerate (the sampling is seeded
+    before every call, so the same audio always gives the same words)."""
+    compression_ratio_threshold: float = 4.0
+    """Text compressing better than this counts as degenerate (a hallucination loop such as
+    "cut, cut, cut, ..." compresses ~6×). Whisper's 2.4 misfires on dailies: a pack of three
+    takes of the same line ("action ... a little more traction ... cut", three times) compresses
+    2.6× and was re-decoded by sampling, which dropped calls at random."""
     empty_region_s: float = 0.5
     """Cost, in seconds of timing error, of leaving a voiced region of a pack without words when
     mapping words back to regions (:func:`assign_words`); 0 = nearest region by time only.
@@ -198,6 +203,15 @@ def assign_words(words: list[tuple[float, float]], regions: list[tuple[float, fl
     return best[1], round(best[2], 3)
 
 
+def _seed_sampling() -> None:
+    """Seed CTranslate2's sampler, so a temperature fallback decodes the same way every time."""
+    try:
+        import ctranslate2
+    except ImportError:  # a test double stands in for the model
+        return
+    ctranslate2.set_random_seed(0)
+
+
 class RegionTranscriber:
     """Collects voiced regions and transcribes them in packs.
 
@@ -272,6 +286,7 @@ class RegionTranscriber:
         model = self._model()
         t0, c0 = time.perf_counter(), time.process_time()
         p = self.params
+        _seed_sampling()
         segments, _info = model.transcribe(
             pack,
             language="en",
