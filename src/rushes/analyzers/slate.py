@@ -86,7 +86,9 @@ class SlateParams:
     ocr: bool = True
     """Read the slates (off: detection only)."""
     det_side: int = 1280
-    """OCR text detection size (longest side, px)."""
+    """OCR text detection size (longest side, px) of small frames, upscaled to it."""
+    det_side_large: int = 960
+    """OCR text detection size of frames larger than ``det_side`` (1080p, UHD)."""
     ocr_max_side: int = 1920
     """Full-resolution frames for OCR are scaled down to this longest side."""
     batch: int = 4
@@ -123,7 +125,7 @@ def _backbone_id() -> str:
 @register
 class Slate(Analyzer):
     name = "slate"
-    version = "3"
+    version = "4"
     Params = SlateParams
     default = True
     media_kinds = frozenset({"video"})
@@ -195,7 +197,7 @@ class Slate(Analyzer):
             from rushes.triage.slate.ocr import OcrSettings, slate_ocr
 
             try:
-                ocr_engine = slate_ocr(OcrSettings(det_side=self.p.det_side))
+                ocr_engine = slate_ocr(OcrSettings(det_side=self.p.det_side, det_side_large=self.p.det_side_large))
             except ModelNotAvailable as exc:
                 ocr_error = str(exc)
                 log.warning("slate: OCR unavailable, slates are detected but not read: %s", exc)

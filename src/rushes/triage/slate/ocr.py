@@ -46,7 +46,14 @@ class OcrSettings:
     """How the OCR engine is run (part of the analyzer's cache key through its params)."""
 
     det_side: int = 1280
-    """Text detection input: longest side in pixels (smaller images are upscaled to it, at most ×3)."""
+    """Text detection input for small images: they are upscaled so their longest side is this
+    (at most ×3), and detected at this size."""
+    det_side_large: int = 960
+    """Images larger than ``det_side`` (a 1080p or UHD frame) are detected at this longest side
+    — PaddleOCR's own default limit — and recognised on crops of the full-resolution image.
+    Measured on a generated 1080p day (17 slates): scene/take read right 16/17 and 17/17 at 960
+    against 13/17 and 14/17 at 1280, with 40 % less detection time; small frames keep 1280
+    (640×360 real-parts reel: 960 lost 3 of 9 scene/take readings)."""
     box_thresh: float = 0.4
     """Detector box score threshold (PP-OCR default 0.5; a little lower finds faint marker)."""
     text_score: float = 0.3
@@ -170,7 +177,13 @@ class SlateOcr:
     def lines(self, image: UInt8Image) -> list[OcrLine]:
         """OCR lines (with character boxes) of an RGB image, in the image's pixel coordinates."""
         img, scale = self._prepare(image)
+        large = max(image.shape[:2]) > self.settings.det_side
         with self._lock:
+            # the detector's size limit is read on every call (rapidocr 3.10's TextDetector)
+            load = getattr(self._engine, "_load_det_model", None)
+            detector = load() if callable(load) else None
+            if detector is not None and hasattr(detector, "limit_side_len"):
+                detector.limit_side_len = self.settings.det_side_large if large else self.settings.det_side
             # RapidOCR expects OpenCV's BGR order for arrays
             res: Any = self._engine(np.ascontiguousarray(img[..., ::-1]))
             self.calls += 1
@@ -209,7 +222,8 @@ def slate_ocr(settings: OcrSettings = OcrSettings()) -> SlateOcr:
     with _ENGINES_LOCK:
         lazy = _ENGINES.get(settings)
         if lazy is None:
-            lazy = LazyModel(f"rapidocr-slate-{settings.det_side}", lambda: SlateOcr(settings))
+            name = f"rapidocr-slate-{settings.det_side}-{settings.det_side_large}"
+            lazy = LazyModel(name, lambda: SlateOcr(settings))
             _ENGINES[settings] = lazy
     return lazy.get()
 
