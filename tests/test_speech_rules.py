@@ -11,7 +11,7 @@ from rushes.triage.speech.asr import AsrParams, RegionTranscriber, assign_words,
 from rushes.triage.speech.evaluate import command_truth, match_events
 from rushes.triage.speech.preprocess import BlockProcessor, PreprocessParams, compress, preprocess
 from rushes.triage.speech.rules import COMMAND_LABELS, RuleParams, TokenWord, spot_commands, tokens_of
-from rushes.triage.speech.vad import WINDOW, VadParams, speech_regions
+from rushes.triage.speech.vad import WINDOW, LoudWindows, VadParams, speech_regions
 
 RATE = 16_000
 
@@ -151,6 +151,36 @@ def test_speech_regions_hysteresis_and_padding() -> None:
     assert len(regions) == 2
     padded = speech_regions(probs, 200 * WINDOW, VadParams(threshold=0.5, min_speech_s=0.1, pad_s=0.25))
     assert padded[0][0] == 20 * WINDOW - 4000
+
+
+def test_loud_windows_open_a_region_at_the_lower_threshold() -> None:
+    """A lone call Silero scores 0.25 opens a region only where it stands out of the noise."""
+    rng = np.random.default_rng(0)
+    rate = 16_000
+    x = (0.003 * rng.standard_normal(40 * rate)).astype(np.float32)  # 40 s of room noise
+    call = slice(20 * rate, 20 * rate + 8000)  # 0.5 s, 24 dB above it
+    x[call] += (0.05 * np.sin(2 * np.pi * 220 * np.arange(8000) / rate)).astype(np.float32)
+    p = VadParams()
+    meter = LoudWindows(p, rate)
+    flags = np.concatenate([meter.flags(x[i : i + 32 * rate]) for i in range(0, x.size, 32 * rate)])
+    n = -(-x.size // WINDOW)
+    assert flags.size == n
+    loud_idx = np.flatnonzero(flags)
+    assert loud_idx.size
+    assert loud_idx.min() >= 20 * rate // WINDOW - 1 and loud_idx.max() <= (20 * rate + 8000) // WINDOW
+    probs = np.full(n, 0.02, np.float32)
+    probs[20 * rate // WINDOW : (20 * rate + 8000) // WINDOW] = 0.25  # a weak Silero score on the call
+    probs[5 * rate // WINDOW : 5 * rate // WINDOW + 15] = 0.25  # the same score on quiet noise
+    assert speech_regions(probs, x.size, p) == []
+    regions = speech_regions(probs, x.size, p, rate, loud=flags)
+    assert len(regions) == 1
+    s, e = regions[0]
+    assert s <= 20 * rate <= e and e >= 20 * rate + 7000
+    # loud_db = 0 turns the rule off
+    off = LoudWindows(VadParams(loud_db=0.0), rate).flags(x)
+    assert not off.any()
+    with pytest.raises(ValueError):
+        VadParams(loud_threshold=0.5)
 
 
 class _FakeModel:

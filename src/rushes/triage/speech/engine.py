@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from rushes.triage.speech.asr import AsrParams, RegionTranscriber, Utterance, Word
 from rushes.triage.speech.preprocess import SAMPLE_RATE, BlockProcessor, PreprocessParams
-from rushes.triage.speech.vad import WINDOW, SileroVad, VadParams, speech_regions
+from rushes.triage.speech.vad import WINDOW, LoudWindows, SileroVad, VadParams, speech_regions
 
 __all__ = ["SpeechEngine", "SpeechParams", "SpeechResult", "transcribe_array"]
 
@@ -77,6 +77,8 @@ class SpeechEngine:
         self._vad = SileroVad()
         self.transcriber = RegionTranscriber(model, self.params.asr, rate=rate, time_offset=time_offset)
         self._probs: list[F32] = []
+        self._loud_meter = LoudWindows(self.params.vad, rate)
+        self._loud: list[npt.NDArray[np.bool_]] = []
         self._n_probs = 0
         self._vad_pending = np.zeros(0, dtype=np.float32)  # processed samples short of a window
         self._proc_end = 0  # samples processed so far
@@ -138,6 +140,7 @@ class SpeechEngine:
         if n_full:
             pr = self._vad.probs(self._vad_pending[:n_full])
             self._probs.append(pr)
+            self._loud.append(self._loud_meter.flags(self._vad_pending[:n_full]))
             self._n_probs += pr.size
             self._vad_pending = self._vad_pending[n_full:]
         keep = y if self.params.asr_input == "processed" else self._take_raw(start, y.size)
@@ -157,16 +160,20 @@ class SpeechEngine:
         if final and self._vad_pending.size:
             pr = self._vad.probs(self._vad_pending)
             self._probs.append(pr)
+            self._loud.append(self._loud_meter.flags(self._vad_pending))
             self._n_probs += pr.size
             self._vad_pending = np.zeros(0, np.float32)
         if not self._probs:
             return
         probs = np.concatenate(self._probs) if len(self._probs) > 1 else self._probs[0]
         self._probs = [probs]
+        loud = np.concatenate(self._loud) if len(self._loud) > 1 else self._loud[0]
+        self._loud = [loud]
         p = self.params.vad
         from_sample = self._committed * WINDOW
         local = probs[self._committed :]
-        regions = speech_regions(local, self._proc_end - from_sample, p, self.rate)
+        regions = speech_regions(local, self._proc_end - from_sample, p, self.rate,
+                                 loud=loud[self._committed :])
         safe_end = self._proc_end - int((2 * p.pad_s + p.min_silence_s + 1.0) * self.rate)
         done_until = self._committed
         for s, e in regions:
