@@ -9,7 +9,8 @@ Tracks (times in seconds of the file, 1 µs ticks):
 ``words``
     one row per recognised word: ``label`` = the word lower-cased with punctuation stripped
     ("cut"), ``score`` = the recogniser's probability, ``data.text`` = the token as written
-    ("Cut!"), ``data.utterance`` = index of its utterance.
+    ("Cut!"), ``data.utterance`` = index of its utterance, ``data.heard`` = what the pack's
+    decoding wrote when the second opinion on short calls replaced it ("cup"), else "".
 ``utterances``
     one row per voiced region with speech: ``label`` = its full text (indexed by full-text
     search), ``score`` = mean word probability, ``data.index``, ``data.n_words``.
@@ -89,7 +90,7 @@ def _vad_id() -> str:
 @register
 class Speech(Analyzer):
     name = "speech"
-    version = "4"
+    version = "5"
     Params = SpeechAnalyzerParams
     media_kinds = frozenset({"video", "audio"})
     default = True
@@ -123,7 +124,8 @@ class Speech(Analyzer):
         w_track = Intervals.from_seconds(
             [w.start for w in words], [w.end for w in words], [normalize_word(w.text) for w in words],
             score=[w.probability for w in words],
-            data={"text": [w.text for w in words], "utterance": np.asarray([w.utterance for w in words], np.int64)},
+            data={"text": [w.text for w in words], "utterance": np.asarray([w.utterance for w in words], np.int64),
+                  "heard": [w.heard for w in words]},
             metadata=meta,
         )
         utts = result.utterances

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from rushes.triage.speech.verify import CommandVerifier, VerifyParams
+
 __all__ = ["AsrParams", "RegionTranscriber", "Utterance", "Word", "assign_words", "normalize_word"]
 
 F32 = npt.NDArray[np.float32]
@@ -51,6 +53,8 @@ class Word:
     probability: float
     utterance: int
     """Index of the voiced region (utterance) it belongs to."""
+    heard: str = ""
+    """What the pack's decoding wrote, when the second opinion (:mod:`.verify`) replaced it."""
 
     @property
     def norm(self) -> str:
@@ -104,6 +108,8 @@ class AsrParams:
     """Voiced regions up to this long that got no word (Whisper skips a lone short call inside a
     pack now and then) are transcribed once more, together, in one extra pack; 0 = only the
     trailing regions of a pack that Whisper ended early."""
+    verify: VerifyParams = field(default_factory=VerifyParams)
+    """The second opinion on short calls heard as a near miss of a command (:mod:`.verify`)."""
 
     def __post_init__(self) -> None:
         if self.beam_size < 1:
@@ -135,6 +141,10 @@ class TranscribeStats:
     voiced_s: float = 0.0
     words: int = 0
     retries: int = 0
+    verify_calls: int = 0
+    """Regions re-scored alone by the second opinion."""
+    verified: int = 0
+    """Near misses it turned into commands."""
     wall_s: float = 0.0
     process_cpu_s: float = 0.0
     """Process CPU while recognising: CTranslate2's threads included (the runner's per-step CPU
@@ -232,6 +242,7 @@ class RegionTranscriber:
         self.utterances: list[Utterance] = []
         self.stats = TranscribeStats()
         self._next_index = 0
+        self._verifier = CommandVerifier(model, self.params.verify)
 
     def add_region(self, start_sample: int, audio: F32) -> None:
         """Queue one voiced region (absolute first sample, its samples); may transcribe a pack."""
@@ -341,6 +352,8 @@ class RegionTranscriber:
             by_region.setdefault(r.index, []).append(word)
         for r in regions:
             ws = by_region.get(r.index, [])
+            if ws:
+                ws = self._second_opinion(r, ws)
             self.words.extend(ws)
             self.stats.words += len(ws)
             if ws:
@@ -351,3 +364,22 @@ class RegionTranscriber:
                     n_words=len(ws), mean_probability=float(np.mean([w.probability for w in ws])),
                 ))
         return set(by_region)
+
+    def _second_opinion(self, region: _Pending, ws: list[Word]) -> list[Word]:
+        """The region's words, with a near miss of a command replaced when the region's audio,
+        re-scored alone, says it was the command (:mod:`rushes.triage.speech.verify`)."""
+        before = self._verifier.calls
+        t0, c0 = time.perf_counter(), time.process_time()
+        verdict = self._verifier.verify(region.audio, [w.text for w in ws], [w.probability for w in ws])
+        if self._verifier.calls != before:
+            self.stats.verify_calls += 1
+            self.stats.wall_s += time.perf_counter() - t0
+            self.stats.process_cpu_s += time.process_time() - c0
+        if verdict is None:
+            return ws
+        self.stats.verified += 1
+        old = ws[verdict.token_index]
+        confirmed = normalize_word(old.text) == verdict.command
+        new = Word(old.start, old.end, old.text if confirmed else verdict.text, verdict.probability, old.utterance,
+                   heard="" if confirmed else old.text)
+        return [new if k == verdict.token_index else w for k, w in enumerate(ws)]

@@ -123,6 +123,8 @@ class SpeechEngine:
             "regions": st.regions,
             "packs": st.packs,
             "retries": st.retries,
+            "verify_calls": st.verify_calls,
+            "verified": st.verified,
             "words": st.words,
             "asr_wall_s": round(st.wall_s, 3),
             "asr_process_cpu_s": round(st.process_cpu_s, 3),

@@ -1,0 +1,257 @@
+"""A second opinion on short calls that the recogniser heard as a near miss of a command.
+
+Whisper decodes voiced regions in packs (:mod:`rushes.triage.speech.asr`), and inside a pack the
+text before a short call steers what it hears: a real, quickly spoken "Cut!" after dialogue
+comes out as "cup", "cuck" or "come", words the rules must (and do) reject. Heard *alone*, the
+same audio is scored very differently. :class:`CommandVerifier` re-scores such a region on its
+own: the region is encoded alone, and the recogniser's probability of the text it heard is
+compared, by teacher forcing (CTranslate2's ``align``: the probability of each given token), with
+the probability of the same text with the near-miss word replaced by each command it sounds
+like. The command wins only when it is at least as probable as what was heard *and* above an
+absolute floor (noise and knocks score every command below ~-11 in log-probability; a real
+command ~-1 to -3).
+
+Which regions are re-scored (cheap gate, so most regions cost nothing):
+
+* the region is short (``max_region_s``, a called word with its VAD pads);
+* its transcript has at most ``max_words`` tokens, holds no command already, and every token but
+  one is a filler ("okay", "and", ...);
+* that one token *sounds like* a single-word command: phoneme edit distance ≤ 1 in the CMU
+  pronouncing dictionary that pocketsphinx ships ("cup" K AH P ~ "cut" K AH T; "auction" ~
+  "action"), ≤ 2 for commands of five phonemes or more; letters are compared when the word or
+  the dictionary is missing;
+* or that token *is* a command the pack decoding gave a low probability (``confirm_below``):
+  alone, the command is scored again and keeps the better probability, so a real call that the
+  text before it made unlikely is not dropped by the rules' ``min_probability`` (noise that
+  Whisper wrote "Cut" into stays below the floor alone, too).
+
+Each re-scored region costs one encoder window (~0.5 s of CPU for tiny.en on two threads) and a
+few teacher-forced passes (~35 ms each).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from rushes.triage.speech.rules import FILLERS, tokens_of
+
+__all__ = ["CommandVerifier", "Verdict", "VerifyParams", "phonemes", "sounds_like"]
+
+F32 = npt.NDArray[np.float32]
+
+#: single-word commands the verifier can restore, as Whisper writes them alone
+SINGLE_COMMANDS: tuple[str, ...] = ("cut", "action", "rolling", "speed", "mark", "reset")
+
+
+@dataclass(frozen=True)
+class VerifyParams:
+    """Settings of the second opinion (part of the speech analyzer's cache key)."""
+
+    max_region_s: float = 2.0
+    """Longest voiced region (VAD pads included) re-scored; 0 turns verification off."""
+    max_words: int = 3
+    margin: float = 0.0
+    """The command's log-probability must be at least the heard text's plus this."""
+    floor: float = -6.0
+    """…and at least this (natural log, summed over the command word's tokens)."""
+    confirm_below: float = 0.3
+    """A called command word (the region's one non-filler token) that the pack decoding gave a
+    lower probability than this is re-scored alone too, and keeps the better of the two
+    probabilities: a real, flapped "Cut" after dialogue came out of a pack at 0.02-0.04, under
+    the rules' ``min_probability``, and alone scores ~0.2. 0 turns this off."""
+
+    def __post_init__(self) -> None:
+        if self.max_region_s < 0 or self.max_words < 1:
+            raise ValueError("max_region_s must be >= 0 and max_words >= 1")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A near-miss token that the second opinion turned into a command."""
+
+    token_index: int
+    """Index of the replaced token among the region's words."""
+    command: str
+    text: str
+    """The command as written (``"Cut!"``)."""
+    heard: str
+    logp_command: float
+    logp_heard: float
+    """``-inf`` when confirming a command (nothing else was heard)."""
+
+    @property
+    def probability(self) -> float:
+        """Confidence in the command: against the near miss that was heard, the share of the two
+        forced probabilities, P(command) / (P(command) + P(heard)); when confirming, the command
+        word's forced probability alone. (Distance and reverb lower every word's absolute
+        probability — a real distant "Cut" scores ~0.03 alone — but not which word wins.)"""
+        if math.isinf(self.logp_heard):
+            return math.exp(self.logp_command)
+        return 1.0 / (1.0 + math.exp(self.logp_heard - self.logp_command))
+
+
+_DICT_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _cmudict() -> dict[str, tuple[str, ...]]:
+    """The CMU pronouncing dictionary of pocketsphinx (first pronunciation per word), or ``{}``."""
+    try:
+        import pocketsphinx
+    except ImportError:
+        return {}
+    path = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+    if not path.is_file():
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    with _DICT_LOCK, path.open(encoding="utf-8", errors="replace") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 2 or "(" in parts[0]:
+                continue
+            out.setdefault(parts[0].lower(), tuple(parts[1:]))
+    return out
+
+
+def phonemes(word: str) -> tuple[str, ...] | None:
+    """CMU phonemes of ``word`` (stress-free ARPAbet), ``None`` when it is not in the dictionary."""
+    return _cmudict().get(word.lower())
+
+
+def _edit(a: Sequence[str], b: Sequence[str]) -> int:
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i]
+        for j, y in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return prev[-1]
+
+
+def sounds_like(token: str) -> list[str]:
+    """The single-word commands ``token`` is a near miss of, closest first (``"cup"`` → ``["cut"]``)."""
+    token = token.lower()
+    if not token or token in SINGLE_COMMANDS:
+        return []
+    mine = phonemes(token)
+    found: list[tuple[int, str]] = []
+    for cmd in SINGLE_COMMANDS:
+        theirs = phonemes(cmd)
+        if mine is not None and theirs is not None:
+            d, limit = _edit(mine, theirs), (2 if len(theirs) >= 5 else 1)
+        else:
+            d, limit = _edit(token, cmd), (2 if len(cmd) >= 5 else 1)
+        if d <= limit:
+            found.append((d, cmd))
+    return [c for _d, c in sorted(found)]
+
+
+def candidate(words: Sequence[str], params: VerifyParams,
+              probabilities: Sequence[float] | None = None) -> tuple[int, list[str]] | None:
+    """The index of the one token to re-score among a region's ``words`` and the commands it may
+    be, or ``None`` when the region is not one to re-score (see the module docstring): a near
+    miss of a command, or (with ``probabilities``) a command the pack was unsure of."""
+    toks = [tokens_of(w) for w in words]
+    if not words or len(words) > params.max_words or any(len(t) != 1 for t in toks):
+        return None
+    flat = [t[0] for t in toks]
+    others = [k for k, t in enumerate(flat) if t not in FILLERS]
+    if len(others) != 1:
+        return None
+    k = others[0]
+    if flat[k] in SINGLE_COMMANDS:
+        if probabilities is not None and probabilities[k] < params.confirm_below:
+            return k, [flat[k]]
+        return None
+    if any(t in SINGLE_COMMANDS for t in flat):
+        return None
+    cmds = sounds_like(flat[k])
+    return (k, cmds) if cmds else None
+
+
+class CommandVerifier:
+    """Teacher-forced re-scoring of one short region with the recogniser that heard it.
+
+    ``model`` returns a ``faster_whisper.WhisperModel``; models without the CTranslate2 interface
+    (test doubles) make :meth:`verify` return ``None``.
+    """
+
+    def __init__(self, model: Callable[[], Any], params: VerifyParams | None = None) -> None:
+        self._model = model
+        self.params = params or VerifyParams()
+        self._tokenizer: Any = None
+        self.calls = 0
+
+    def _parts(self) -> tuple[Any, Any] | None:
+        m = self._model()
+        if not all(hasattr(m, a) for a in ("feature_extractor", "encode", "model", "hf_tokenizer")):
+            return None
+        if self._tokenizer is None:
+            from faster_whisper.tokenizer import Tokenizer
+
+            self._tokenizer = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe", language="en")
+        return m, self._tokenizer
+
+    def verify(self, audio: F32, words: Sequence[str], probabilities: Sequence[float] | None = None) -> Verdict | None:
+        """A :class:`Verdict` when ``words`` (the region's tokens as written) hold a near miss
+        that the region's audio, heard alone, says is a command, or a command that the pack was
+        unsure of (``probabilities``) and that the audio alone confirms; else ``None``."""
+        p = self.params
+        if p.max_region_s <= 0 or audio.size > p.max_region_s * 16_000:
+            return None
+        cand = candidate(words, p, probabilities)
+        if cand is None:
+            return None
+        parts = self._parts()
+        if parts is None:
+            return None
+        model, tok = parts
+        from faster_whisper.audio import pad_or_trim
+
+        feats = model.feature_extractor(np.asarray(audio, dtype=np.float32))
+        n_frames = int(feats.shape[-1])
+        enc = model.encode(pad_or_trim(feats))
+        self.calls += 1
+        k, cmds = cand
+
+        def score(texts: list[str], focus: int) -> float:
+            """Summed log-probability of the tokens of word ``focus`` of ``texts`` (joined by spaces)."""
+            ids: list[int] = []
+            span = (0, 0)
+            for j, w in enumerate(texts):
+                piece = tok.encode(" " + w)
+                if j == focus:
+                    # the word's own tokens, not the punctuation that follows it
+                    core = tok.encode(" " + w.rstrip(".,!?;:"))
+                    span = (len(ids), len(ids) + max(1, len(core)))
+                ids.extend(piece)
+            res = model.model.align(enc, tok.sot_sequence, [ids], n_frames)
+            probs = np.asarray(res[0].text_token_probs, dtype=np.float64)[span[0]:span[1]]
+            return float(np.sum(np.log(np.maximum(probs, 1e-12))))
+
+        heard = list(words)
+        confirming = tokens_of(heard[k]) == cmds
+        lp_heard = -math.inf if confirming else score(heard, k)
+        best: tuple[float, str, str] | None = None
+        punct = heard[k][len(heard[k].rstrip(".,!?;:")):] or "."
+        for cmd in cmds:
+            for mark in dict.fromkeys((punct, "!", ".")):
+                written = (cmd.capitalize() if heard[k][:1].isupper() or k == 0 else cmd) + mark
+                lp = score([*heard[:k], written, *heard[k + 1:]], k)
+                if best is None or lp > best[0]:
+                    best = (lp, cmd, written)
+        if best is None or best[0] < p.floor or best[0] < lp_heard + p.margin:
+            return None
+        if confirming and probabilities is not None and math.exp(best[0]) <= probabilities[k]:
+            return None  # alone it is no surer than in the pack
+        return Verdict(token_index=k, command=best[1], text=best[2], heard=heard[k],
+                       logp_command=round(best[0], 3), logp_heard=lp_heard if confirming else round(lp_heard, 3))
