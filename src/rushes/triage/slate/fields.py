@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from rushes.triage.distance import levenshtein
+
 __all__ = [
     "FIELDS",
     "LABELS",
@@ -75,23 +77,6 @@ def _label_table() -> dict[str, str]:
 _LABEL_TO_FIELD = _label_table()
 
 
-def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, stopping early once it exceeds ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        best = cur[0]
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            best = min(best, cur[j])
-        if best > limit:
-            return limit + 1
-        prev = cur
-    return prev[-1]
-
-
 def label_field(token: str) -> tuple[str, float] | None:
     """The field a printed label introduces, with a match quality in (0, 1], or ``None``.
 
@@ -110,7 +95,7 @@ def label_field(token: str) -> tuple[str, float] | None:
     for lab, fld in _LABEL_TO_FIELD.items():
         if len(lab) < 4:
             continue
-        d = _edit_distance(letters, lab, limit)
+        d = levenshtein(letters, lab, limit)
         # slips on short words are only trusted when the first two letters agree (TARE is TAKE)
         if d <= limit and (len(lab) > 6 or letters[:2] == lab[:2]) and (d < 2 or letters[0] == lab[0]):
             quality = 1.0 - 0.15 * d

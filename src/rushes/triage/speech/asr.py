@@ -379,7 +379,6 @@ class RegionTranscriber:
             return ws
         self.stats.verified += 1
         old = ws[verdict.token_index]
-        confirmed = normalize_word(old.text) == verdict.command
-        new = Word(old.start, old.end, old.text if confirmed else verdict.text, verdict.probability, old.utterance,
-                   heard="" if confirmed else old.text)
+        new = Word(old.start, old.end, old.text if verdict.confirmed else verdict.text, verdict.probability,
+                   old.utterance, heard="" if verdict.confirmed else old.text)
         return [new if k == verdict.token_index else w for k, w in enumerate(ws)]

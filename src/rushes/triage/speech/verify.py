@@ -32,7 +32,6 @@ few teacher-forced passes (~35 ms each).
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,14 +41,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from rushes.triage.speech.rules import FILLERS, tokens_of
+from rushes.triage.distance import levenshtein
+from rushes.triage.speech.preprocess import SAMPLE_RATE
+from rushes.triage.speech.rules import FILLERS, PHRASES, tokens_of
 
 __all__ = ["CommandVerifier", "Verdict", "VerifyParams", "phonemes", "sounds_like"]
 
 F32 = npt.NDArray[np.float32]
 
-#: single-word commands the verifier can restore, as Whisper writes them alone
-SINGLE_COMMANDS: tuple[str, ...] = ("cut", "action", "rolling", "speed", "mark", "reset")
+#: the commands with a one-word spoken form (the rules' own vocabulary): what the verifier can restore
+SINGLE_COMMANDS: tuple[str, ...] = tuple(label for label, forms in PHRASES.items() if (label,) in forms)
+#: punctuation Whisper writes after a word
+_TRAILING = ".,!?;:"
 
 
 @dataclass(frozen=True)
@@ -89,17 +92,19 @@ class Verdict:
     """``-inf`` when confirming a command (nothing else was heard)."""
 
     @property
+    def confirmed(self) -> bool:
+        """Whether the pack had heard the command already (unsure) and the region alone confirmed it."""
+        return math.isinf(self.logp_heard)
+
+    @property
     def probability(self) -> float:
         """Confidence in the command: against the near miss that was heard, the share of the two
         forced probabilities, P(command) / (P(command) + P(heard)); when confirming, the command
         word's forced probability alone. (Distance and reverb lower every word's absolute
         probability — a real distant "Cut" scores ~0.03 alone — but not which word wins.)"""
-        if math.isinf(self.logp_heard):
+        if self.confirmed:
             return math.exp(self.logp_command)
         return 1.0 / (1.0 + math.exp(self.logp_heard - self.logp_command))
-
-
-_DICT_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=1)
@@ -113,7 +118,7 @@ def _cmudict() -> dict[str, tuple[str, ...]]:
     if not path.is_file():
         return {}
     out: dict[str, tuple[str, ...]] = {}
-    with _DICT_LOCK, path.open(encoding="utf-8", errors="replace") as f:
+    with path.open(encoding="utf-8", errors="replace") as f:
         for line in f:
             parts = line.split()
             if len(parts) < 2 or "(" in parts[0]:
@@ -127,16 +132,6 @@ def phonemes(word: str) -> tuple[str, ...] | None:
     return _cmudict().get(word.lower())
 
 
-def _edit(a: Sequence[str], b: Sequence[str]) -> int:
-    prev = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        cur = [i]
-        for j, y in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
-        prev = cur
-    return prev[-1]
-
-
 def sounds_like(token: str) -> list[str]:
     """The single-word commands ``token`` is a near miss of, closest first (``"cup"`` → ``["cut"]``)."""
     token = token.lower()
@@ -146,10 +141,9 @@ def sounds_like(token: str) -> list[str]:
     found: list[tuple[int, str]] = []
     for cmd in SINGLE_COMMANDS:
         theirs = phonemes(cmd)
-        if mine is not None and theirs is not None:
-            d, limit = _edit(mine, theirs), (2 if len(theirs) >= 5 else 1)
-        else:
-            d, limit = _edit(token, cmd), (2 if len(cmd) >= 5 else 1)
+        a, b = (mine, theirs) if mine is not None and theirs is not None else (token, cmd)
+        limit = 2 if len(b) >= 5 else 1
+        d = levenshtein(a, b, limit)
         if d <= limit:
             found.append((d, cmd))
     return [c for _d, c in sorted(found)]
@@ -206,7 +200,7 @@ class CommandVerifier:
         that the region's audio, heard alone, says is a command, or a command that the pack was
         unsure of (``probabilities``) and that the audio alone confirms; else ``None``."""
         p = self.params
-        if p.max_region_s <= 0 or audio.size > p.max_region_s * 16_000:
+        if p.max_region_s <= 0 or audio.size > p.max_region_s * SAMPLE_RATE:
             return None
         cand = candidate(words, p, probabilities)
         if cand is None:
@@ -231,7 +225,7 @@ class CommandVerifier:
                 piece = tok.encode(" " + w)
                 if j == focus:
                     # the word's own tokens, not the punctuation that follows it
-                    core = tok.encode(" " + w.rstrip(".,!?;:"))
+                    core = tok.encode(" " + w.rstrip(_TRAILING))
                     span = (len(ids), len(ids) + max(1, len(core)))
                 ids.extend(piece)
             res = model.model.align(enc, tok.sot_sequence, [ids], n_frames)
@@ -242,7 +236,7 @@ class CommandVerifier:
         confirming = tokens_of(heard[k]) == cmds
         lp_heard = -math.inf if confirming else score(heard, k)
         best: tuple[float, str, str] | None = None
-        punct = heard[k][len(heard[k].rstrip(".,!?;:")):] or "."
+        punct = heard[k][len(heard[k].rstrip(_TRAILING)):] or "."
         for cmd in cmds:
             for mark in dict.fromkeys((punct, "!", ".")):
                 written = (cmd.capitalize() if heard[k][:1].isupper() or k == 0 else cmd) + mark
