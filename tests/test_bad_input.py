@@ -71,6 +71,9 @@ def _import_everything() -> None:
         with contextlib.suppress(ImportError):
             importlib.import_module(mod.name)
     all_analyzers()
+    from PIL import Image
+
+    Image.init()  # Pillow imports its format plugins (JPEG for thumbnails) on first save
 
 
 @pytest.fixture()
