@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from rushes.triage.speech.verify import CommandVerifier, VerifyParams
+from rushes.triage.speech.rules import tokens_of
+from rushes.triage.speech.verify import SINGLE_COMMANDS, CommandVerifier, Verdict, VerifyParams
 
 __all__ = ["AsrParams", "RegionTranscriber", "Utterance", "Word", "assign_words", "normalize_word"]
 
@@ -144,7 +145,11 @@ class TranscribeStats:
     verify_calls: int = 0
     """Regions re-scored alone by the second opinion."""
     verified: int = 0
-    """Near misses it turned into commands."""
+    """Near misses it turned into commands (or unsure commands it confirmed)."""
+    moved: int = 0
+    """Calls the pack had slid into a neighbouring region, taken back (see ``_take_back_misplaced``)."""
+    rejected: int = 0
+    """Unsure commands that the region decoded alone contradicted (their probability lowered)."""
     wall_s: float = 0.0
     process_cpu_s: float = 0.0
     """Process CPU while recognising: CTranslate2's threads included (the runner's per-step CPU
@@ -350,10 +355,19 @@ class RegionTranscriber:
             base = r.start / rate + self.time_offset
             word = Word(base + s_in, base + max(e_in, s_in), text.strip(), prob, r.index)
             by_region.setdefault(r.index, []).append(word)
-        for r in regions:
+        heard: dict[int, list[Word]] = {}
+        alone_calls: list[int] = []  # positions (in ``regions``) of filler regions that are calls alone
+        for k, r in enumerate(regions):
             ws = by_region.get(r.index, [])
             if ws:
-                ws = self._second_opinion(r, ws)
+                ws, verdict = self._second_opinion(r, ws)
+                if verdict is not None and verdict.replace_all:
+                    alone_calls.append(k)
+            heard[r.index] = ws
+        for k in alone_calls:
+            self._take_back_misplaced(regions, heard, k)
+        for r in regions:
+            ws = heard[r.index]
             self.words.extend(ws)
             self.stats.words += len(ws)
             if ws:
@@ -365,9 +379,25 @@ class RegionTranscriber:
                 ))
         return set(by_region)
 
-    def _second_opinion(self, region: _Pending, ws: list[Word]) -> list[Word]:
+    def _take_back_misplaced(self, regions: list[_Pending], heard: dict[int, list[Word]], k: int) -> None:
+        """Region ``k`` of a pack held only fillers and is, heard alone, a call: when the pack
+        put that same command as the last word of the region before it (or the first of the one
+        after), the pack's timing slid the call into its neighbour — remove it there, so one call
+        is not counted twice (once misplaced)."""
+        call = set(tokens_of(heard[regions[k].index][0].text)) & set(SINGLE_COMMANDS)
+        for j, edge in ((k - 1, -1), (k + 1, 0)):
+            if not 0 <= j < len(regions):
+                continue
+            ws = heard[regions[j].index]
+            if ws and call & set(tokens_of(ws[edge].text)):
+                heard[regions[j].index] = ws[:-1] if edge == -1 else ws[1:]
+                self.stats.moved += 1
+                return
+
+    def _second_opinion(self, region: _Pending, ws: list[Word]) -> tuple[list[Word], Verdict | None]:
         """The region's words, with a near miss of a command replaced when the region's audio,
-        re-scored alone, says it was the command (:mod:`rushes.triage.speech.verify`)."""
+        re-scored alone, says it was the command (:mod:`rushes.triage.speech.verify`); and the
+        verdict, if any."""
         before = self._verifier.calls
         t0, c0 = time.perf_counter(), time.process_time()
         verdict = self._verifier.verify(region.audio, [w.text for w in ws], [w.probability for w in ws])
@@ -376,9 +406,19 @@ class RegionTranscriber:
             self.stats.wall_s += time.perf_counter() - t0
             self.stats.process_cpu_s += time.process_time() - c0
         if verdict is None:
-            return ws
-        self.stats.verified += 1
+            return ws, None
         old = ws[verdict.token_index]
-        new = Word(old.start, old.end, old.text if verdict.confirmed else verdict.text, verdict.probability,
-                   old.utterance, heard="" if verdict.confirmed else old.text)
-        return [new if k == verdict.token_index else w for k, w in enumerate(ws)]
+        if verdict.replace_all:
+            # a region of fillers that, heard alone, is a call
+            self.stats.verified += 1
+            return [Word(ws[0].start, ws[-1].end, verdict.text, verdict.probability, old.utterance,
+                         heard=verdict.heard)], verdict
+        if verdict.rejected:
+            # alone the region is something else (dialogue): the command word keeps the lower probability
+            self.stats.rejected += 1
+            new = Word(old.start, old.end, old.text, min(old.probability, verdict.probability), old.utterance)
+        else:
+            self.stats.verified += 1
+            new = Word(old.start, old.end, old.text if verdict.confirmed else verdict.text, verdict.probability,
+                       old.utterance, heard="" if verdict.confirmed else old.text)
+        return [new if k == verdict.token_index else w for k, w in enumerate(ws)], verdict

@@ -125,6 +125,8 @@ class SpeechEngine:
             "retries": st.retries,
             "verify_calls": st.verify_calls,
             "verified": st.verified,
+            "verify_rejected": st.rejected,
+            "verify_moved": st.moved,
             "words": st.words,
             "asr_wall_s": round(st.wall_s, 3),
             "asr_process_cpu_s": round(st.process_cpu_s, 3),

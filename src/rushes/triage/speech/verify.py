@@ -21,12 +21,21 @@ Which regions are re-scored (cheap gate, so most regions cost nothing):
   "action"), ≤ 2 for commands of five phonemes or more; letters are compared when the word or
   the dictionary is missing;
 * or that token *is* a command the pack decoding gave a low probability (``confirm_below``):
-  alone, the command is scored again and keeps the better probability, so a real call that the
-  text before it made unlikely is not dropped by the rules' ``min_probability`` (noise that
-  Whisper wrote "Cut" into stays below the floor alone, too).
+  alone, the region is also decoded freely (greedy, no prompt). When that decoding holds the
+  command, the command keeps the better of its two probabilities, so a real call that the text
+  before it made unlikely is not dropped by the rules' ``min_probability`` (noise that Whisper
+  wrote "Cut" into stays below the floor alone, too). When it does not, the two opinions
+  disagree and the word keeps the *lower* probability: inside a pack Whisper sometimes writes
+  the first syllable of a word of dialogue as the command ("cutlery in the drawer" → "Cut,"
+  at 0.07), and alone the same region decodes as dialogue with "Cut" forced at ~0.01;
+* or (``fillers``) every token is a filler ("Okay.", "Thank you."): the text before a lone call
+  can make Whisper write a filler for it (a distant "Cut." after dialogue came out as "Okay.").
+  Alone the region is decoded freely; when that is a call (one single-word command and
+  fillers), its teacher-forced probability is compared with the heard text's (whole texts, alone),
+  and the call replaces the region's words when it wins, with the command word above the floor.
 
-Each re-scored region costs one encoder window (~0.5 s of CPU for tiny.en on two threads) and a
-few teacher-forced passes (~35 ms each).
+Each re-scored region costs one encoder window (~0.5 s of CPU for tiny.en on two threads), a
+few teacher-forced passes (~35 ms each) and, when confirming, one short greedy decoding.
 """
 
 from __future__ import annotations
@@ -45,7 +54,10 @@ from rushes.triage.distance import levenshtein
 from rushes.triage.speech.preprocess import SAMPLE_RATE
 from rushes.triage.speech.rules import FILLERS, PHRASES, tokens_of
 
-__all__ = ["CommandVerifier", "Verdict", "VerifyParams", "phonemes", "sounds_like"]
+__all__ = [
+    "SINGLE_COMMANDS", "CommandVerifier", "Verdict", "VerifyParams", "all_fillers", "candidate", "phonemes",
+    "sounds_like",
+]
 
 F32 = npt.NDArray[np.float32]
 
@@ -66,6 +78,8 @@ class VerifyParams:
     """The command's log-probability must be at least the heard text's plus this."""
     floor: float = -6.0
     """…and at least this (natural log, summed over the command word's tokens)."""
+    fillers: bool = True
+    """Re-decode regions whose words are all fillers (see the module docstring)."""
     confirm_below: float = 0.3
     """A called command word (the region's one non-filler token) that the pack decoding gave a
     lower probability than this is re-scored alone too, and keeps the better of the two
@@ -89,11 +103,20 @@ class Verdict:
     heard: str
     logp_command: float
     logp_heard: float
-    """``-inf`` when confirming a command (nothing else was heard)."""
+    """``-inf`` when re-scoring a command the pack heard (nothing else was heard)."""
+    replace_all: bool = False
+    """The region's words were all fillers: :attr:`text` (the call heard alone) replaces all of
+    them (``token_index`` 0)."""
+    alone: str = ""
+    """The region decoded freely on its own (only when re-scoring a command the pack heard)."""
+    rejected: bool = False
+    """The free decoding alone does not hold the command: the opinions disagree, and the word
+    keeps the lower of its two probabilities."""
 
     @property
     def confirmed(self) -> bool:
-        """Whether the pack had heard the command already (unsure) and the region alone confirmed it."""
+        """Whether the pack had heard the command already (unsure) and the region alone was asked
+        about it: confirmed, or (:attr:`rejected`) contradicted."""
         return math.isinf(self.logp_heard)
 
     @property
@@ -203,7 +226,8 @@ class CommandVerifier:
         if p.max_region_s <= 0 or audio.size > p.max_region_s * SAMPLE_RATE:
             return None
         cand = candidate(words, p, probabilities)
-        if cand is None:
+        fillers = cand is None and p.fillers and all_fillers(words, p)
+        if cand is None and not fillers:
             return None
         parts = self._parts()
         if parts is None:
@@ -215,10 +239,10 @@ class CommandVerifier:
         n_frames = int(feats.shape[-1])
         enc = model.encode(pad_or_trim(feats))
         self.calls += 1
-        k, cmds = cand
 
-        def score(texts: list[str], focus: int) -> float:
-            """Summed log-probability of the tokens of word ``focus`` of ``texts`` (joined by spaces)."""
+        def score(texts: list[str], focus: int | None) -> float:
+            """Summed log-probability of the tokens of word ``focus`` of ``texts`` (joined by
+            spaces); of all the tokens when ``focus`` is ``None``."""
             ids: list[int] = []
             span = (0, 0)
             for j, w in enumerate(texts):
@@ -228,9 +252,15 @@ class CommandVerifier:
                     core = tok.encode(" " + w.rstrip(_TRAILING))
                     span = (len(ids), len(ids) + max(1, len(core)))
                 ids.extend(piece)
+            if focus is None:
+                span = (0, len(ids))
             res = model.model.align(enc, tok.sot_sequence, [ids], n_frames)
             probs = np.asarray(res[0].text_token_probs, dtype=np.float64)[span[0]:span[1]]
             return float(np.sum(np.log(np.maximum(probs, 1e-12))))
+
+        if cand is None:
+            return self._filler_call(list(words), _free_decoding(model, tok, enc), score)
+        k, cmds = cand
 
         heard = list(words)
         confirming = tokens_of(heard[k]) == cmds
@@ -243,9 +273,52 @@ class CommandVerifier:
                 lp = score([*heard[:k], written, *heard[k + 1:]], k)
                 if best is None or lp > best[0]:
                     best = (lp, cmd, written)
-        if best is None or best[0] < p.floor or best[0] < lp_heard + p.margin:
+        if best is None:
+            return None
+        alone = _free_decoding(model, tok, enc) if confirming else ""
+        if confirming and cmds[0] not in tokens_of(alone):
+            if probabilities is not None and math.exp(best[0]) >= probabilities[k]:
+                return None  # nothing to lower
+            return Verdict(token_index=k, command=best[1], text=heard[k], heard=heard[k],
+                           logp_command=round(best[0], 3), logp_heard=lp_heard, alone=alone, rejected=True)
+        if best[0] < p.floor or best[0] < lp_heard + p.margin:
             return None
         if confirming and probabilities is not None and math.exp(best[0]) <= probabilities[k]:
             return None  # alone it is no surer than in the pack
         return Verdict(token_index=k, command=best[1], text=best[2], heard=heard[k],
-                       logp_command=round(best[0], 3), logp_heard=lp_heard if confirming else round(lp_heard, 3))
+                       logp_command=round(best[0], 3), logp_heard=lp_heard if confirming else round(lp_heard, 3),
+                       alone=alone)
+
+
+    def _filler_call(self, heard: list[str], alone: str,
+                     score: Callable[[list[str], int | None], float]) -> Verdict | None:
+        """The call a region of fillers holds when heard alone (``alone``), or ``None``."""
+        said = alone.split()
+        toks = [tokens_of(w) for w in said]
+        if not said or len(said) > self.params.max_words or any(len(t) != 1 for t in toks):
+            return None
+        flat = [t[0] for t in toks]
+        calls = [j for j, t in enumerate(flat) if t in SINGLE_COMMANDS]
+        if len(calls) != 1 or any(t not in FILLERS for j, t in enumerate(flat) if j != calls[0]):
+            return None
+        lp_word = score(said, calls[0])
+        lp_said, lp_heard = score(said, None), score(heard, None)
+        if lp_word < self.params.floor or lp_said < lp_heard + self.params.margin:
+            return None
+        return Verdict(token_index=0, command=flat[calls[0]], text=alone, heard=" ".join(heard),
+                       logp_command=round(lp_said, 3), logp_heard=round(lp_heard, 3), replace_all=True,
+                       alone=alone)
+
+
+def all_fillers(words: Sequence[str], params: VerifyParams) -> bool:
+    """Whether a region's transcript is 1..``max_words`` tokens, every one a filler ("Okay.")."""
+    toks = [t for w in words for t in tokens_of(w)]
+    return 0 < len(toks) <= params.max_words and all(t in FILLERS for t in toks)
+
+
+def _free_decoding(model: Any, tok: Any, enc: Any, max_tokens: int = 24) -> str:
+    """Greedy decoding of an encoded region with no prompt and no timestamps (what the
+    recogniser hears in the region on its own)."""
+    prompt = [*tok.sot_sequence, tok.no_timestamps]
+    res = model.model.generate(enc, [prompt], beam_size=1, max_length=len(prompt) + max_tokens)
+    return str(tok.decode(res[0].sequences_ids[0])).strip()
