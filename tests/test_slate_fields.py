@@ -37,6 +37,8 @@ def test_normalise_take(raw: str, want: str | None) -> None:
 @pytest.mark.parametrize(("raw", "want"), [
     ("A004", "A004"), ("AOO4", "A004"), ("AO04", "A004"), ("4", "4"), ("004", "004"), ("#4", "4"),
     ("A-004", "A004"), ("B12", "B12"), ("", None), ("ROLL", None),
+    # a round hand-written 0 read as C after the camera letter; C stays a camera letter first
+    ("BCC9", "B009"), ("A0C4", "A004"), ("C027", "C027"), ("CC12", "C012"), ("C", None),
 ])
 def test_normalise_roll(raw: str, want: str | None) -> None:
     assert normalise_roll(raw) == want

@@ -143,6 +143,15 @@ def test_duplicate_actions_merge_and_repeated_action_is_ignored() -> None:
     assert any("repeated 'action'" in n for n in asm.takes[0].notes)
 
 
+def test_a_reset_call_closes_a_take_whose_cut_was_missed_so_the_next_action_opens_one() -> None:
+    # the cut at ~12 s was not heard; "reset" was, then a new "action" (no slate: a tail slate follows)
+    asm = assemble_takes(slates((26.0, 28.0, F1, "tail_slate")),
+                         cmds(("action", 2.0), ("reset", 13.0), ("action", 20.0), ("cut", 28.5)), None, 40.0)
+    assert spans(asm) == [(2.0, 13.0), (20.0, 28.5)]
+    assert [t.end_rule for t in asm.takes] == ["reset", "cut"]
+    assert asm.takes[1].scene == "12A" and asm.takes[0].scene is None  # the tail slate names its own take
+
+
 def test_tail_slate_closes_a_take_and_gives_fields() -> None:
     asm = assemble_takes(slates((14.0, 16.0, F1, "tail_slate")), cmds(("action", 2.0)), claps(15.0), 30.0)
     assert spans(asm) == [(2.0, 16.0)]

@@ -125,7 +125,7 @@ def _backbone_id() -> str:
 @register
 class Slate(Analyzer):
     name = "slate"
-    version = "4"
+    version = "5"
     Params = SlateParams
     default = True
     media_kinds = frozenset({"video"})

@@ -60,6 +60,8 @@ LABELS: dict[str, tuple[str, ...]] = {
 _DIGIT_LIKE = {"O": "0", "Q": "0", "D": "0", "U": "0", "I": "1", "L": "1", "|": "1", "!": "1", "J": "1",
                "T": "7", "S": "5", "Z": "2", "B": "8", "G": "6", "g": "9", "q": "9", "l": "1", "o": "0",
                "i": "1", "s": "5", "z": "2", "b": "6"}
+# after a roll's camera letter, a round hand-written 0 is often read as C
+_ROLL_DIGIT_LIKE = {**_DIGIT_LIKE, "C": "0"}
 # the subset that is safe inside a scene number (B, D, S... are also common scene suffix letters)
 _SCENE_DIGIT_LIKE = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "!": "1", "i": "1", "L": "1"}
 _SCENE_RE = re.compile(r"^([A-Z]{0,2}?)(\d{1,4})([A-Z]{0,2})$")
@@ -163,17 +165,18 @@ def normalise_roll(text: str) -> str | None:
     # leading camera letters stay letters; after the first digit(-like) character, map confusables
     lead = ""
     rest = raw
-    m = re.match(r"^([A-Z]{1,2})(?=[0-9OQDIL|!SZBGT])", raw)
+    m = re.match(r"^([A-Z]{1,2})(?=[0-9OQDCIL|!SZBGT])", raw)
     if m and len(raw) > len(m.group(1)):
         lead = m.group(1)
         rest = raw[len(lead):]
         # "AO04": the O after the letter is a zero, unless it is the only character that follows
-        if lead[-1] in "OQDI" and len(lead) == 2:
+        # (a hand-written 0 is read as C too: "BCC9" is B009)
+        if lead[-1] in "OQDIC" and len(lead) == 2 and any(c.isdigit() for c in rest):
             lead, rest = lead[:-1], lead[-1] + rest
     tail = ""
     if len(rest) > 1 and rest[-1].isalpha() and rest[-1] not in _DIGIT_LIKE:
         tail, rest = rest[-1], rest[:-1]
-    digits = "".join(c if c.isdigit() else _DIGIT_LIKE.get(c, "?") for c in rest)
+    digits = "".join(c if c.isdigit() else _ROLL_DIGIT_LIKE.get(c, "?") for c in rest)
     if "?" in digits or not digits:
         return None
     out = f"{lead}{digits}{tail}"

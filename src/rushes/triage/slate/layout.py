@@ -32,7 +32,10 @@ from typing import Any
 
 from rushes.triage.slate.fields import FIELDS, label_field, normalise_field, normalise_text
 
-__all__ = ["Box", "FieldValue", "LabelHit", "OcrGlyph", "OcrLine", "empty_fields", "lines_from_boxes", "parse_layout"]
+__all__ = [
+    "Box", "FieldValue", "LabelHit", "OcrGlyph", "OcrLine", "empty_fields", "lines_from_boxes", "normalise_value",
+    "parse_layout", "value_cell",
+]
 
 Box = tuple[float, float, float, float]
 """Axis-aligned box ``(x0, y0, x1, y1)`` in image pixels."""
@@ -66,6 +69,8 @@ class OcrLine:
     glyphs: tuple[OcrGlyph, ...]
     image_box: Box | None = None
     """Bounding box in image pixels (``box`` when no levelling was needed)."""
+    rot: tuple[float, float] = (1.0, 0.0)
+    """(cos, sin) of the rotation from image pixels to the levelled frame of ``box``."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (without the glyphs)."""
@@ -137,7 +142,7 @@ def lines_from_boxes(
             for p in positions:
                 glyphs.append(OcrGlyph(text[p], float(score), (box[0] + p * step, box[1],
                                                                box[0] + (p + 1) * step, box[3]), i, p))
-        out.append(OcrLine(text, float(score), box, tuple(glyphs), _quad_box(quad)))
+        out.append(OcrLine(text, float(score), box, tuple(glyphs), _quad_box(quad), rot))
     return out
 
 
@@ -238,7 +243,9 @@ def parse_layout(lines: Sequence[OcrLine]) -> tuple[dict[str, FieldValue], list[
     # its row (label and value) closes the columns of the labels above it
     # (ROLL/SCENE/TAKE stay column labels whatever follows them: an unread neighbour label's
     # fragment such as "AKE" must not stop the box below from being read)
-    column_labels = [k for k in range(len(labels)) if not assigned[k] or labels[k].field in ("roll", "scene", "take")]
+    # A label printed sideways (up the edge of its box) has its value to its right only.
+    column_labels = [k for k in range(len(labels)) if not _sideways(labels[k].box)
+                     and (not assigned[k] or labels[k].field in ("roll", "scene", "take"))]
     extents = [_union([lab.box, *(g.box for g in assigned[k])]) for k, lab in enumerate(labels)]
     for g in pending:
         k = _assign_below(g, labels, column_labels, extents)
@@ -307,23 +314,11 @@ def _assign_below(
     best_below: tuple[float, int] | None = None
     for k in candidates:
         lab = labels[k]
-        lx0, ly0, lx1, ly1 = lab.box
+        _lx0, ly0, _lx1, ly1 = lab.box
         h = max(1.0, ly1 - ly0)
         if (gy0 + gy1) / 2 <= ly1 or max(0.0, gy0 - ly1) > 8 * h:
             continue
-        row = [m for j, m in enumerate(labels)
-               if j != k and _v_overlap(m.box, lab.box) >= 0.5 * min(h, m.box[3] - m.box[1])]
-        # columns of a row of labels tile the row: each ends where the next label's begins
-        right = [m.box[0] - 0.3 * (m.box[3] - m.box[1]) for m in row if m.box[0] > lx1 - 0.3 * h]
-        has_left = any(m.box[2] < lx0 + 0.3 * h for m in row)
-        col_start = lx0 - (0.3 if has_left else 0.8) * h
-        left_x = [m.box[0] for m in row if m.box[2] < lx0 + 0.3 * h]
-        if right:
-            col_end = min(right)
-        elif left_x:  # last label of a row whose next label was not read: about one column wide
-            col_end = lx0 + 1.4 * (lx0 - max(left_x))
-        else:
-            col_end = lx0 + max(8 * h, 4 * (lx1 - lx0))
+        col_start, col_end = _column(labels, k)
         if not (col_start <= gcx < col_end):
             continue
         # a row of labels between the label and the glyph ends the label's column
@@ -337,6 +332,59 @@ def _assign_below(
         if best_below is None or gap < best_below[0]:
             best_below = (gap, k)
     return None if best_below is None else best_below[1]
+
+
+def _sideways(box: Box) -> bool:
+    """Whether a label's box is that of text printed sideways (much taller than wide)."""
+    return box[3] - box[1] > 1.5 * (box[2] - box[0])
+
+
+def _column(labels: Sequence[LabelHit], k: int) -> tuple[float, float]:
+    """Left and right edge of the column below label ``k``: the columns of a row of labels tile
+    the row, each ending where the next label's begins."""
+    lab = labels[k]
+    lx0, _ly0, lx1, _ly1 = lab.box
+    h = max(1.0, lab.box[3] - lab.box[1])
+    row = [m for j, m in enumerate(labels)
+           if j != k and _v_overlap(m.box, lab.box) >= 0.5 * min(h, m.box[3] - m.box[1])]
+    right = [m.box[0] - 0.3 * (m.box[3] - m.box[1]) for m in row if m.box[0] > lx1 - 0.3 * h]
+    has_left = any(m.box[2] < lx0 + 0.3 * h for m in row)
+    col_start = lx0 - (0.3 if has_left else 0.8) * h
+    left_x = [m.box[0] for m in row if m.box[2] < lx0 + 0.3 * h]
+    if right:
+        col_end = min(right)
+    elif left_x:  # last label of a row whose next label was not read: about one column wide
+        col_end = lx0 + 1.4 * (lx0 - max(left_x))
+    else:
+        col_end = lx0 + max(8 * h, 4 * (lx1 - lx0))
+    return col_start, col_end
+
+
+def value_cell(labels: Sequence[LabelHit], k: int, max_rows: float = 6.0) -> Box:
+    """The box (levelled frame) under label ``k`` where its hand-written value is: the label's
+    column, from the label's bottom to the next label below in the column (at most ``max_rows``
+    label heights); for a label printed sideways (taller than wide), the box to its right."""
+    lab = labels[k]
+    lx0, ly0, lx1, ly1 = lab.box
+    h = max(1.0, ly1 - ly0)
+    if _sideways(lab.box):
+        # printed sideways (read up the box's edge): the value is to its right, as tall as the label
+        w = lx1 - lx0
+        nxt = [m.box[0] for j, m in enumerate(labels)
+               if j != k and m.box[0] > lx1 and _v_overlap(m.box, lab.box) > 0.5 * h]
+        return (lx1 + 0.2 * w, ly0 - 0.25 * h, min([lx1 + 2.5 * h, *nxt]) - 0.2 * w, ly1 + 0.25 * h)
+    x0, x1 = _column(labels, k)
+    top = lab.box[3]
+    below = [m.box[1] for j, m in enumerate(labels)
+             if j != k and m.box[1] >= top + 0.5 * h and m.box[0] < x1 and m.box[2] > x0]
+    bottom = min([top + max_rows * h, *below])
+    return (x0, top, x1, bottom)
+
+
+def normalise_value(name: str, raw: str) -> str | None:
+    """A field's value from raw OCR text as the layout reads it (codes: the first token that
+    parses; dates: the first date-looking run)."""
+    return _normalise(name, raw)
 
 
 def _best_code_group(name: str, glyphs: list[OcrGlyph]) -> list[OcrGlyph]:
@@ -426,6 +474,10 @@ def _add_code(group: list[OcrGlyph], taken: set[tuple[int, int]], codes: list[tu
     if not _CODE_RE.match(text) or not any(c.isdigit() for c in text):
         return
     box = _union([g.box for g in group])
+    if len(text) >= 2 and box[2] - box[0] < 0.2 * len(text) * (box[3] - box[1]):
+        # narrower than a fifth of its height per character: sideways print (a label up a box's
+        # edge read as characters), not a written code
+        return
     used = any((g.line, g.pos) in taken for g in group)
     codes.append((box, "" if used else text, sum(g.score for g in group) / len(group)))
 

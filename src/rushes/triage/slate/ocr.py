@@ -29,8 +29,18 @@ import numpy.typing as npt
 
 from rushes.errors import ModelNotAvailable
 from rushes.models.base import LazyModel, file_sha256, package_file, worker_threads
-from rushes.triage.slate.fields import FIELDS
-from rushes.triage.slate.layout import FieldValue, LabelHit, OcrLine, empty_fields, lines_from_boxes, parse_layout
+from rushes.triage.slate.fields import FIELDS, label_field
+from rushes.triage.slate.layout import (
+    Box,
+    FieldValue,
+    LabelHit,
+    OcrLine,
+    empty_fields,
+    lines_from_boxes,
+    normalise_value,
+    parse_layout,
+    value_cell,
+)
 
 __all__ = ["OcrSettings", "SlateOcr", "SlateReading", "ocr_model_id", "read_slate", "slate_ocr"]
 
@@ -58,6 +68,10 @@ class OcrSettings:
     """Detector box score threshold (PP-OCR default 0.5; a little lower finds faint marker)."""
     text_score: float = 0.3
     """Recognised lines below this score are dropped."""
+    cell_height: int = 64
+    """Roll / scene / take whose printed label was found but whose value was not (the detector
+    misses big single hand-written characters at full size now and then) are read once more on a
+    crop of the box under the label, scaled to this height in pixels; 0 = off."""
     threads: int | None = None
     """Intra-op threads (default :func:`rushes.models.base.worker_threads`)."""
 
@@ -73,6 +87,8 @@ class SlateReading:
     """Whether the image was read rotated by 180° (a tail slate)."""
     passes: int = 1
     """OCR engine runs spent on this reading (2 when both orientations were tried)."""
+    cell_reads: int = 0
+    """Extra OCR runs on the box under a label whose value the full read missed."""
     orientation_margin: float = 0.0
     """When both orientations were read: this reading's mean line score minus the other's (text
     read the wrong way up scores low); 0 when only one was read."""
@@ -234,7 +250,60 @@ def _read_once(ocr: SlateOcr, image: UInt8Image, upside_down: bool) -> SlateRead
     fields, labels = parse_layout(lines)
     full = empty_fields()
     full.update(fields)
-    return SlateReading(full, lines, labels, upside_down=upside_down)
+    reading = SlateReading(full, lines, labels, upside_down=upside_down)
+    if ocr.settings.cell_height > 0 and lines:
+        _read_cells(ocr, img, reading, lines[0].rot)
+    return reading
+
+
+_CELL_FIELDS = ("roll", "scene", "take")
+
+
+def _read_cells(ocr: SlateOcr, image: UInt8Image, reading: SlateReading, rot: tuple[float, float]) -> None:
+    """Fill roll / scene / take that have a printed label but no value read next to it from an
+    OCR run on the box under the label (see :attr:`OcrSettings.cell_height`)."""
+    import cv2
+
+    best: dict[str, int] = {}
+    for k, lab in enumerate(reading.labels):
+        if lab.field in _CELL_FIELDS and (
+                lab.field not in best or lab.quality > reading.labels[best[lab.field]].quality):
+            best[lab.field] = k
+    for name in _CELL_FIELDS:
+        fv = reading.fields[name]
+        if name not in best or (fv.value is not None and fv.source == "label"):
+            continue
+        crop = _crop(image, value_cell(reading.labels, best[name]), rot)
+        if crop is None:
+            continue
+        scale = ocr.settings.cell_height / crop.shape[0]
+        small = cv2.resize(crop, None, fx=scale, fy=scale,
+                           interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+        reading.cell_reads += 1
+        found: list[tuple[float, float, str, str]] = []  # height, score, value, raw
+        for line in ocr.lines(np.ascontiguousarray(small)):
+            raw = " ".join(t for t in line.text.split() if label_field(t) is None)
+            value = normalise_value(name, raw) if raw else None
+            if value is not None:
+                found.append((line.box[3] - line.box[1], line.score, value, raw))
+        if found:
+            _h, score, value, raw = max(found)
+            reading.fields[name] = FieldValue(value, raw, score * 0.9, "cell")
+
+
+def _crop(image: UInt8Image, cell: Box, rot: tuple[float, float]) -> UInt8Image | None:
+    """The image pixels of a box given in the levelled frame (its axis-aligned hull in the image)."""
+    c, s = rot
+    x0, y0, x1, y1 = cell
+    # levelled (u, v) = R (x, y); back: x = u c + v s, y = -u s + v c
+    xs = [u * c + v * s for u in (x0, x1) for v in (y0, y1)]
+    ys = [-u * s + v * c for u in (x0, x1) for v in (y0, y1)]
+    h, w = image.shape[:2]
+    a, b = max(0, int(min(xs))), min(w, int(max(xs)) + 1)
+    top, bottom = max(0, int(min(ys))), min(h, int(max(ys)) + 1)
+    if b - a < 4 or bottom - top < 4:
+        return None
+    return image[top:bottom, a:b]
 
 
 def _informative(r: SlateReading) -> tuple[float, float]:

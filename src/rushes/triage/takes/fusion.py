@@ -19,7 +19,8 @@ recorded as a rule name or a note. The rules (numbers are :class:`TakeRules` def
 4. **Slate without action** (the call was not heard): the take opens at the slate's clap, or at
    the end of the slate when no clap was heard (``start_rule`` ``clap`` / ``slate_end``).
 5. **A repeated action inside a running take is ignored**: an action with no slate, clap or
-   roll call of its own, after an action that no cut has closed yet, does not open a new take
+   roll call of its own, after an action that no cut (nor a ``reset`` call: the cut was missed)
+   has closed yet, does not open a new take
    (after a take opened by a slate alone it does: that take then ends at this action, rule 7).
 6. **The last cut of a take closes it.** A take may close anywhere between its start and the
    next take's first cue (its slate, else its action). A cut sooner than ``min_take_s`` (2 s)
@@ -439,7 +440,7 @@ def assemble_takes(
     tails = [s for s in all_slates if s.tail]
 
     openers = _openers(actions, heads, rules)
-    openers = _absorb_repeated_actions(openers, cuts, free_claps, prerolls, rules)
+    openers = _absorb_repeated_actions(openers, cuts, free_claps, prerolls, rules, resets)
     end_of_file = duration if duration is not None else None
 
     takes: list[Take] = []
@@ -495,13 +496,16 @@ def _openers(actions: list[_Call], heads: list[_Slate], rules: TakeRules) -> lis
 
 
 def _absorb_repeated_actions(openers: list[_Opener], cuts: list[_Call], claps: list[tuple[float, float]],
-                             prerolls: list[_Call], rules: TakeRules) -> list[_Opener]:
-    """Rule 5: an action with no cue of its own inside a take that no cut closed is a repeat."""
+                             prerolls: list[_Call], rules: TakeRules, resets: list[_Call] | None = None
+                             ) -> list[_Opener]:
+    """Rule 5: an action with no cue of its own inside a take that no cut (or reset call) closed
+    is a repeat."""
     out: list[_Opener] = []
+    closers = [*cuts, *(resets or [])]
     for op in openers:
         if out and op.slate is None and op.action is not None and out[-1].action is not None:
             prev = out[-1]
-            closed = any(prev.t + rules.min_take_s <= c.t < op.t for c in cuts)
+            closed = any(prev.t + rules.min_take_s <= c.t < op.t for c in closers)
             own_cue = any(prev.t < t <= op.t for t, _ in claps) or any(prev.t < p.t <= op.t for p in prerolls)
             if not closed and not own_cue:
                 prev.notes.append(f"repeated 'action' at {_fmt(op.t)} ignored (no cut since the last one)")
