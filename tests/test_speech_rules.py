@@ -261,6 +261,20 @@ def test_words_on_time_stay_in_their_regions_when_whisper_skipped_a_call() -> No
     assert where[:7] == [0, 1, 1, 1, 1, 2, 3] and where[-1] == 9
 
 
+def test_words_on_time_are_not_slid_to_fill_regions_whose_calls_whisper_skipped() -> None:
+    # a generated reel's pack (pack seconds): Whisper skipped most "action" calls but timed every
+    # word it heard inside its region; a shift would have filled the empty regions with each
+    # line's last word and each "Cut." (five of six cuts lost on that file)
+    regions = [(0.0, 1.11), (1.51, 3.26), (3.66, 4.48), (4.88, 5.7), (6.1, 7.59), (7.99, 8.9), (9.3, 10.12),
+               (10.52, 11.98), (12.38, 13.2)]
+    words = [(0.0, 0.74), (1.76, 2.28), (2.28, 2.44), (2.44, 2.62), (2.62, 3.28),  # action | covery in the drawer
+             (3.94, 4.36), (6.5, 6.58), (6.58, 6.78), (6.78, 7.06), (7.06, 7.72),  # cut | a cup of tea
+             (8.26, 8.64), (10.84, 11.02), (11.02, 11.2), (11.2, 11.46), (11.46, 12.02), (12.66, 12.94)]
+    where, shift = assign_words(words, regions)
+    assert shift == 0.0
+    assert where == [0, 1, 1, 1, 1, 2, 4, 4, 4, 4, 5, 7, 7, 7, 7, 8]
+
+
 def test_region_transcriber_retries_a_short_region_skipped_inside_a_pack() -> None:
     # words for regions 0 and 2 only: the 1 s region 1 between them is tried once more
     fake = _FakeModel([(0.1, 0.5, " Rolling."), (2.9, 3.3, " Action!")])

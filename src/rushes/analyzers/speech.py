@@ -90,7 +90,7 @@ def _vad_id() -> str:
 @register
 class Speech(Analyzer):
     name = "speech"
-    version = "6"
+    version = "7"
     Params = SpeechAnalyzerParams
     media_kinds = frozenset({"video", "audio"})
     default = True

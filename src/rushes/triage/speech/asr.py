@@ -197,7 +197,11 @@ def assign_words(words: list[tuple[float, float]], regions: list[tuple[float, fl
     inside it) plus ``empty_region_s`` for every region that gets no word. Whisper often places a
     whole run of short calls late (or early) by the same amount, so the word times may first be
     moved by one shift for the whole pack, up to ``max_shift_s`` in 0.1 s steps, each 0.1 s of
-    shift costing 0.02 (no shift unless it explains the regions clearly better). Dynamic
+    shift costing 0.02 (no shift unless it explains the regions clearly better). A shift is only
+    tried when it moves words out of silence — the summed distance of the word midpoints to
+    their nearest region drops by at least 0.1 s — never just to fill regions: when Whisper
+    skips calls inside a pack whose words are on time, sliding every word towards the empty
+    regions would put each line's last word, and each "Cut", into the next region. Dynamic
     programming, O(shifts × words × regions).
     """
     n, m = len(words), len(regions)
@@ -207,9 +211,18 @@ def assign_words(words: list[tuple[float, float]], regions: list[tuple[float, fl
     a = np.asarray([r[0] for r in regions], dtype=np.float64)
     b = np.asarray([r[1] for r in regions], dtype=np.float64)
     steps = int(round(max(0.0, max_shift_s) / 0.1))
+
+    def in_silence(shift: float) -> float:
+        m = mid - shift
+        return float(np.sum(np.min(np.maximum(0.0, np.maximum(a[None, :] - m[:, None], m[:, None] - b[None, :])),
+                                   axis=1)))
+
+    base = in_silence(0.0)
     best: tuple[float, list[int], float] | None = None
     for j in sorted(range(-steps, steps + 1), key=abs):
         shift = j * 0.1
+        if j and in_silence(shift) > base - 0.1:
+            continue
         where, cost = _assign_monotone(mid - shift, a, b, float(empty_region_s))
         cost += 0.2 * abs(shift)
         if best is None or cost < best[0] - 1e-9:
