@@ -76,6 +76,7 @@ def test_slate_analyzer_on_generated_reel(reel: Path, tmp_path: Path) -> None:
     metrics = next(r.metrics for r in results if r.analyzer == "slate")
     assert metrics["events"] == len(takes)
     assert metrics["ocr_calls"] + metrics["ocr_calls_saved"] >= metrics["ocr_calls_baseline"]
+    assert 0 <= metrics["ocr_cell_reads"] <= 3 * metrics["ocr_reads"]
     assert metrics["frames_classified"] >= int(ftruth["duration"]) - 1
     assert len(frames) == len(takes) and all(f.name.endswith(".jpg") for f in frames)
 

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import SHARED_DATA
 from rushes.triage.speech.asr import AsrParams, RegionTranscriber
-from rushes.triage.speech.verify import CommandVerifier, VerifyParams, all_fillers, candidate, sounds_like
+from rushes.triage.speech.verify import CommandVerifier, VerifyParams, _is_dialogue, all_fillers, candidate, sounds_like
 
 RATE = 16_000
 HAVE_FW = importlib.util.find_spec("faster_whisper") is not None
@@ -110,6 +110,9 @@ def test_an_unsure_command_that_is_dialogue_alone_is_lowered(tiny: object) -> No
     verdict = v.verify(_in_noise(synthesize("Cutlery in the drawer.", RATE)), ["Cut,"], [0.07])
     assert verdict is not None and verdict.rejected and not verdict.replace_all
     assert "cut" not in verdict.alone.lower().split() and verdict.probability < 0.05
+    # only a line of dialogue contradicts a call: a lone other word ("three" for a distant
+    # "Speed!", which the pack's context heard right) leaves the pack's probability alone
+    assert _is_dialogue("cupboardy in the drawer.") and not _is_dialogue("Three.") and not _is_dialogue("Okay, so.")
     confirmed = v.verify(_in_noise(synthesize("Cut!", RATE), seed=2), ["Cut."], [0.02])
     assert confirmed is not None and not confirmed.rejected and confirmed.alone.lower().startswith("cut")
 

@@ -89,6 +89,9 @@ class SlateParams:
     """OCR text detection size (longest side, px) of small frames, upscaled to it."""
     det_side_large: int = 960
     """OCR text detection size of frames larger than ``det_side`` (1080p, UHD)."""
+    cell_height: int = 64
+    """Roll/scene/take whose label was read but whose value was not are read again on the box
+    under the label, scaled to this height (px); 0 = off (see ``OcrSettings.cell_height``)."""
     ocr_max_side: int = 1920
     """Full-resolution frames for OCR are scaled down to this longest side."""
     batch: int = 4
@@ -138,6 +141,7 @@ class Slate(Analyzer):
         self._builder: Any = None
         self._batch: list[VideoFrame] = []
         self._classify_s = 0.0
+        self._cell_reads = 0
 
     def frame_spec(self) -> FrameSpec:
         from rushes.triage.slate.classifier import INPUT_SIZE
@@ -197,7 +201,8 @@ class Slate(Analyzer):
             from rushes.triage.slate.ocr import OcrSettings, slate_ocr
 
             try:
-                ocr_engine = slate_ocr(OcrSettings(det_side=self.p.det_side, det_side_large=self.p.det_side_large))
+                ocr_engine = slate_ocr(OcrSettings(det_side=self.p.det_side, det_side_large=self.p.det_side_large,
+                                                    cell_height=self.p.cell_height))
             except ModelNotAvailable as exc:
                 ocr_error = str(exc)
                 log.warning("slate: OCR unavailable, slates are detected but not read: %s", exc)
@@ -228,6 +233,7 @@ class Slate(Analyzer):
             "ocr_calls": ocr_passes,
             "ocr_calls_baseline": baseline,
             "ocr_calls_saved": max(0, baseline - ocr_passes),
+            "ocr_cell_reads": self._cell_reads,
             "classifier_cpu_s": round(self._classify_s, 3),
             "ocr_cpu_s": round(ocr_s, 3),
             "threshold": builder.threshold,
@@ -268,6 +274,7 @@ class Slate(Analyzer):
                 reading = read_slate(frame.image, upside_down=orient, ocr=ocr, first_guess=tail)
                 reads += 1
                 passes += reading.passes
+                self._cell_reads += reading.cell_reads
                 readings.append((cand, reading, frame.image))
                 if orient is None and reading.orientation_known():
                     orient = reading.upside_down

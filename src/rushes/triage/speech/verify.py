@@ -24,8 +24,9 @@ Which regions are re-scored (cheap gate, so most regions cost nothing):
   alone, the region is also decoded freely (greedy, no prompt). When that decoding holds the
   command, the command keeps the better of its two probabilities, so a real call that the text
   before it made unlikely is not dropped by the rules' ``min_probability`` (noise that Whisper
-  wrote "Cut" into stays below the floor alone, too). When it does not, the two opinions
-  disagree and the word keeps the *lower* probability: inside a pack Whisper sometimes writes
+  wrote "Cut" into stays below the floor alone, too). When it does not and reads as a line of
+  dialogue instead (two words or more that are not fillers), the two opinions disagree and the
+  word keeps the *lower* probability: inside a pack Whisper sometimes writes
   the first syllable of a word of dialogue as the command ("cutlery in the drawer" → "Cut,"
   at 0.07), and alone the same region decodes as dialogue with "Cut" forced at ~0.01;
 * or (``fillers``) every token is a filler ("Okay.", "Thank you."): the text before a lone call
@@ -276,7 +277,7 @@ class CommandVerifier:
         if best is None:
             return None
         alone = _free_decoding(model, tok, enc) if confirming else ""
-        if confirming and cmds[0] not in tokens_of(alone):
+        if confirming and cmds[0] not in tokens_of(alone) and _is_dialogue(alone):
             if probabilities is not None and math.exp(best[0]) >= probabilities[k]:
                 return None  # nothing to lower
             return Verdict(token_index=k, command=best[1], text=heard[k], heard=heard[k],
@@ -308,6 +309,12 @@ class CommandVerifier:
         return Verdict(token_index=0, command=flat[calls[0]], text=alone, heard=" ".join(heard),
                        logp_command=round(lp_said, 3), logp_heard=round(lp_heard, 3), replace_all=True,
                        alone=alone)
+
+
+def _is_dialogue(text: str) -> bool:
+    """Two or more words that are not fillers: a line, not a call ("cupboardy in the drawer";
+    a lone other word such as "three" for a distant "Speed!" is not enough)."""
+    return sum(1 for t in tokens_of(text) if t not in FILLERS) >= 2
 
 
 def all_fillers(words: Sequence[str], params: VerifyParams) -> bool:
