@@ -182,3 +182,17 @@ def test_slate_evidence_and_orientation_from_a_reading() -> None:
     assert codes.orientation_known()
     codes.orientation_margin = 0.03
     assert not codes.orientation_known()
+
+
+def test_sideways_labels_take_their_value_from_the_right_and_sideways_print_is_no_code() -> None:
+    # the real r1c1 board as RapidOCR reads it: ROLL, SCENE and TAKE printed up the left edge of
+    # their boxes; only TAKE is read as a label, SCENE's print comes out as "00uzw"; the FPS box
+    # three rows below the take holds "3o"
+    lines = _lines(
+        ("4", (308, 180, 364, 243)), ("00uzw", (418, 169, 440, 256)), ("7C", (487, 177, 602, 250)),
+        ("TAKE", (738, 167, 761, 239)), ("3", (815, 188, 865, 252)), ("3o", (876, 456, 939, 496)),
+    )
+    fields, labels = parse_layout(lines)
+    assert [lab.field for lab in labels] == ["take"]
+    assert fields["take"].value == "3" and fields["take"].source == "label"  # not the "30" below
+    assert (fields["roll"].value, fields["scene"].value) == ("4", "7C")  # by position, "00uzw" left out
