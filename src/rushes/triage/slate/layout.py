@@ -374,7 +374,7 @@ def value_cell(labels: Sequence[LabelHit], k: int, max_rows: float = 6.0) -> Box
                if j != k and m.box[0] > lx1 and _v_overlap(m.box, lab.box) > 0.5 * h]
         return (lx1 + 0.2 * w, ly0 - 0.25 * h, min([lx1 + 2.5 * h, *nxt]) - 0.2 * w, ly1 + 0.25 * h)
     x0, x1 = _column(labels, k)
-    top = lab.box[3]
+    top = ly1
     below = [m.box[1] for j, m in enumerate(labels)
              if j != k and m.box[1] >= top + 0.5 * h and m.box[0] < x1 and m.box[2] > x0]
     bottom = min([top + max_rows * h, *below])

@@ -157,11 +157,17 @@ class TranscribeStats:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _gap_distance(mid: npt.NDArray[np.float64], a: npt.NDArray[np.float64],
+                  b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Distance (words × regions) from each word midpoint to each region ``[a, b]``, 0 inside."""
+    return np.maximum(0.0, np.maximum(a[None, :] - mid[:, None], mid[:, None] - b[None, :]))
+
+
 def _assign_monotone(mid: npt.NDArray[np.float64], a: npt.NDArray[np.float64], b: npt.NDArray[np.float64],
                      mu: float) -> tuple[list[int], float]:
     """The monotone assignment of word midpoints ``mid`` to regions ``[a, b]`` and its cost."""
     n, m = mid.size, a.size
-    dist = np.maximum(0.0, np.maximum(a[None, :] - mid[:, None], mid[:, None] - b[None, :]))
+    dist = _gap_distance(mid, a, b)
     idx = np.arange(m, dtype=np.float64)
     cost = dist[0] + mu * idx  # regions before the first word's are empty
     back = np.zeros((n, m), dtype=np.int64)
@@ -213,9 +219,7 @@ def assign_words(words: list[tuple[float, float]], regions: list[tuple[float, fl
     steps = int(round(max(0.0, max_shift_s) / 0.1))
 
     def in_silence(shift: float) -> float:
-        m = mid - shift
-        return float(np.sum(np.min(np.maximum(0.0, np.maximum(a[None, :] - m[:, None], m[:, None] - b[None, :])),
-                                   axis=1)))
+        return float(np.sum(np.min(_gap_distance(mid - shift, a, b), axis=1)))
 
     base = in_silence(0.0)
     best: tuple[float, list[int], float] | None = None

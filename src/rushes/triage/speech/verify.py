@@ -173,15 +173,23 @@ def sounds_like(token: str) -> list[str]:
     return [c for _d, c in sorted(found)]
 
 
+def _one_token_each(words: Sequence[str], max_words: int) -> list[str] | None:
+    """The normalised token of each of 1..``max_words`` words, or ``None`` when there are none,
+    too many, or a word is not exactly one token."""
+    toks = [tokens_of(w) for w in words]
+    if not words or len(words) > max_words or any(len(t) != 1 for t in toks):
+        return None
+    return [t[0] for t in toks]
+
+
 def candidate(words: Sequence[str], params: VerifyParams,
               probabilities: Sequence[float] | None = None) -> tuple[int, list[str]] | None:
     """The index of the one token to re-score among a region's ``words`` and the commands it may
     be, or ``None`` when the region is not one to re-score (see the module docstring): a near
     miss of a command, or (with ``probabilities``) a command the pack was unsure of."""
-    toks = [tokens_of(w) for w in words]
-    if not words or len(words) > params.max_words or any(len(t) != 1 for t in toks):
+    flat = _one_token_each(words, params.max_words)
+    if flat is None:
         return None
-    flat = [t[0] for t in toks]
     others = [k for k, t in enumerate(flat) if t not in FILLERS]
     if len(others) != 1:
         return None
@@ -290,15 +298,13 @@ class CommandVerifier:
                        logp_command=round(best[0], 3), logp_heard=lp_heard if confirming else round(lp_heard, 3),
                        alone=alone)
 
-
     def _filler_call(self, heard: list[str], alone: str,
                      score: Callable[[list[str], int | None], float]) -> Verdict | None:
         """The call a region of fillers holds when heard alone (``alone``), or ``None``."""
         said = alone.split()
-        toks = [tokens_of(w) for w in said]
-        if not said or len(said) > self.params.max_words or any(len(t) != 1 for t in toks):
+        flat = _one_token_each(said, self.params.max_words)
+        if flat is None:
             return None
-        flat = [t[0] for t in toks]
         calls = [j for j, t in enumerate(flat) if t in SINGLE_COMMANDS]
         if len(calls) != 1 or any(t not in FILLERS for j, t in enumerate(flat) if j != calls[0]):
             return None

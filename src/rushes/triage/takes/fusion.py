@@ -440,7 +440,7 @@ def assemble_takes(
     tails = [s for s in all_slates if s.tail]
 
     openers = _openers(actions, heads, rules)
-    openers = _absorb_repeated_actions(openers, cuts, free_claps, prerolls, rules, resets)
+    openers = _absorb_repeated_actions(openers, cuts, free_claps, prerolls, resets, rules)
     end_of_file = duration if duration is not None else None
 
     takes: list[Take] = []
@@ -496,12 +496,11 @@ def _openers(actions: list[_Call], heads: list[_Slate], rules: TakeRules) -> lis
 
 
 def _absorb_repeated_actions(openers: list[_Opener], cuts: list[_Call], claps: list[tuple[float, float]],
-                             prerolls: list[_Call], rules: TakeRules, resets: list[_Call] | None = None
-                             ) -> list[_Opener]:
+                             prerolls: list[_Call], resets: list[_Call], rules: TakeRules) -> list[_Opener]:
     """Rule 5: an action with no cue of its own inside a take that no cut (or reset call) closed
     is a repeat."""
     out: list[_Opener] = []
-    closers = [*cuts, *(resets or [])]
+    closers = [*cuts, *resets]
     for op in openers:
         if out and op.slate is None and op.action is not None and out[-1].action is not None:
             prev = out[-1]
