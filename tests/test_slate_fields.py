@@ -22,6 +22,8 @@ from rushes.triage.slate.layout import lines_from_boxes, parse_layout
 @pytest.mark.parametrize(("raw", "want"), [
     ("12A", "12A"), (" 12 a ", "12A"), ("7C", "7C"), ("1O2", "102"), ("12B", "12B"), ("O4", "4"),
     ("X12", "X12"), ("47b", "47B"), ("I", "1"), ("S", None), ("", None), ("00WzW", None), ("0", None),
+    # a letter between two digits is a misread digit (a round hand-written 0 read as C)
+    ("1C6", "106"), ("1S6", "156"), ("12AB", "12AB"),
 ])
 def test_normalise_scene(raw: str, want: str | None) -> None:
     assert normalise_scene(raw) == want
@@ -124,6 +126,55 @@ def test_layout_two_positional_codes_are_typed_by_their_shape() -> None:
     lines = _lines(("12A", (60, 100, 160, 180)), ("3", (260, 100, 300, 180)))
     fields, _labels = parse_layout(lines)
     assert (fields.get("roll"), fields["scene"].value, fields["take"].value) == (None, "12A", "3")
+
+
+def _merged(text: str, x0: float, step: float, y: tuple[float, float]) -> list:  # type: ignore[type-arg]
+    """One OCR line of big characters, each ``step`` wide, as RapidOCR reads merged values."""
+    chars = [[(ch, 0.99, [(x0 + i * step, y[0]), (x0 + (i + 1) * step, y[0]), (x0 + (i + 1) * step, y[1]),
+                          (x0 + i * step, y[1])]) for i, ch in enumerate(text)]]
+    quad = [[(x0, y[0]), (x0 + len(text) * step, y[0]), (x0 + len(text) * step, y[1]), (x0, y[1])]]
+    return lines_from_boxes(quad, [text], [0.97], chars)
+
+
+def test_layout_unlabelled_roll_beside_labelled_scene_and_take() -> None:
+    # the ROLL label unread ("OL"); one merged line "1125C15": SCENE and TAKE take "25C" and "15"
+    # through their labels, and the stretch left of SCENE's value is the roll
+    lines = _lines(("OL", (30, 0, 60, 30)), ("SCENE", (150, 0, 250, 30)), ("TAKE", (365, 0, 445, 30)))
+    lines += _merged("1125C15", 10, 70, (40, 200))
+    fields, _labels = parse_layout(lines)
+    assert (fields["roll"].value, fields["scene"].value, fields["take"].value) == ("11", "25C", "15")
+    assert fields["roll"].source == "position" and fields["scene"].source == "label"
+
+
+def test_layout_a_column_rule_read_as_a_digit_is_not_the_take() -> None:
+    # TAKE misread as "AKE": the line right of the scene holds a rule read as "3" and the take 21
+    lines = _lines(("ROLL", (0, 0, 100, 30)), ("SCENE", (250, 0, 380, 30)), ("AKE", (600, 0, 680, 30)),
+                   ("D007", (0, 60, 250, 160)), ("98", (290, 40, 530, 200)))
+    lines += lines_from_boxes([[(600, 40), (960, 40), (960, 200), (600, 200)]], ["3 21"], [0.97],
+                              [[("3", 0.99, [(600, 40), (640, 40), (640, 200), (600, 200)]),
+                                ("2", 0.99, [(760, 40), (860, 40), (860, 200), (760, 200)]),
+                                ("1", 0.99, [(860, 40), (960, 40), (960, 200), (860, 200)])]])
+    fields, _labels = parse_layout(lines)
+    assert (fields["roll"].value, fields["scene"].value, fields["take"].value) == ("D007", "98", "21")
+
+
+def test_layout_smaller_roll_left_of_scene_and_take() -> None:
+    # no code labels read; the roll is written half as high as scene and take
+    lines = _lines(("A024", (560, 280, 730, 370)), ("2D", (730, 220, 1020, 430)), ("11", (1010, 245, 1180, 425)))
+    fields, _labels = parse_layout(lines)
+    assert (fields["roll"].value, fields["scene"].value, fields["take"].value) == ("A024", "2D", "11")
+
+
+def test_layout_short_label_run_into_its_value_and_nearest_run_wins() -> None:
+    # "sc93" is SCENE + 93; the take's "33" further right (its label unread) is not the scene
+    lines = lines_from_boxes([[(540, 355), (950, 355), (950, 576), (540, 576)]], ["sc93 33"], [0.9],
+                             [[(c, 0.9, [(x, 355), (x + 50, 355), (x + 50, 576), (x, 576)])
+                               for c, x in zip("sc93", (540, 590, 640, 690), strict=True)]
+                              + [(c, 0.99, [(x, 355), (x + 50, 355), (x + 50, 576), (x, 576)])
+                                 for c, x in zip("33", (850, 900), strict=True)]])
+    fields, labels = parse_layout(lines)
+    assert [lab.field for lab in labels] == ["scene"]
+    assert fields["scene"].value == "93"
 
 
 def test_layout_tilted_slate_is_levelled() -> None:

@@ -130,7 +130,7 @@ def test_values_the_full_read_missed_are_read_in_their_box() -> None:
     off = SlateOcr(OcrSettings(cell_height=0))
     right = {True: 0, False: 0}
     reads = 0
-    for _name, image, truth in generated_items(10, 0, style="varied"):
+    for _name, image, truth in generated_items(20, 0, style="varied"):
         for cells, engine in ((True, ocr), (False, off)):
             r = read_slate(image, ocr=engine)
             right[cells] += sum(r.value(f) == truth.get(f) for f in ("roll", "scene", "take"))

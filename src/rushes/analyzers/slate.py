@@ -128,7 +128,7 @@ def _backbone_id() -> str:
 @register
 class Slate(Analyzer):
     name = "slate"
-    version = "5"
+    version = "6"
     Params = SlateParams
     default = True
     media_kinds = frozenset({"video"})

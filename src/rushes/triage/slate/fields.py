@@ -127,6 +127,11 @@ def normalise_scene(text: str) -> str | None:
     for i, c in enumerate(chars):
         if c in _SCENE_DIGIT_LIKE and any(d.isdigit() for d in chars[i + 1:]):
             chars[i] = _SCENE_DIGIT_LIKE[c]
+    # a scene never has a letter between two digits: one there is a misread digit (a round
+    # hand-written 0 read as C in ``1C6``, a 5 read as S)
+    for i in range(1, len(chars) - 1):
+        if chars[i - 1].isdigit() and chars[i + 1].isdigit() and chars[i] in _ROLL_DIGIT_LIKE:
+            chars[i] = _ROLL_DIGIT_LIKE[chars[i]]
     s = "".join(chars).upper().replace("|", "1").replace("!", "1")
     if not any(c.isdigit() for c in s):
         # a lone confusable such as "O" or "I" read for a one-digit scene

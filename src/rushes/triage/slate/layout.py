@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from rushes.triage.slate.fields import FIELDS, label_field, normalise_field, normalise_text
 
@@ -212,6 +212,15 @@ def _split_token(token: str, glyphs: list[OcrGlyph], start: int) -> list[_Piece]
             head_g = [g for g in glyphs if g.pos < start + n]
             tail_g = [g for g in glyphs if g.pos >= start + n]
             return [_Piece(head, head_g, h), *_split_token(token[n:], tail_g, start + n)]
+    # a short label run into its number: "SC93", "TK4" (two or three letters, a digit after them)
+    for n in (3, 2):
+        head = token[:n]
+        if len(token) > n and head.isalpha() and token[n].isdigit():
+            h = label_field(head)
+            if h is not None and h[0] in ("scene", "take", "roll"):
+                head_g = [g for g in glyphs if g.pos < start + n]
+                tail_g = [g for g in glyphs if g.pos >= start + n]
+                return [_Piece(head, head_g, h), *_split_token(token[n:], tail_g, start + n)]
     return [_Piece(token, glyphs, None)]
 
 
@@ -259,7 +268,7 @@ def parse_layout(lines: Sequence[OcrLine]) -> tuple[dict[str, FieldValue], list[
         if not glyphs:
             continue
         if lab.field in ("roll", "scene", "take"):
-            glyphs = _best_code_group(lab.field, glyphs)
+            glyphs = _best_code_group(lab.field, glyphs, lab.box)
         raw = _join(glyphs)
         value = _normalise(lab.field, raw)
         mean = sum(g.score for g in glyphs) / len(glyphs)
@@ -271,7 +280,7 @@ def parse_layout(lines: Sequence[OcrLine]) -> tuple[dict[str, FieldValue], list[
         ):
             fields[lab.field] = cand
             used[lab.field] = {(g.line, g.pos) for g in glyphs}
-    taken = {key for f, keys in used.items() if fields[f].value is not None for key in keys}
+    taken = {key: f for f, keys in used.items() if fields[f].value is not None for key in keys}
     _positional_codes(lines, labels, fields, taken)
     return fields, labels
 
@@ -387,17 +396,20 @@ def normalise_value(name: str, raw: str) -> str | None:
     return _normalise(name, raw)
 
 
-def _best_code_group(name: str, glyphs: list[OcrGlyph]) -> list[OcrGlyph]:
+def _best_code_group(name: str, glyphs: list[OcrGlyph], label: Box) -> list[OcrGlyph]:
     """A code is one run of adjacent characters: split the glyphs at gaps wider than half a
     character (and between lines) and keep the run that reads as a valid value — the longest,
-    then the most confident. Column rules and chalk lines read as ``1``/``3`` drop out this way."""
+    then the nearest to its label (a farther run of the same length is the next box's value
+    whose label was not read). Column rules and chalk lines read as ``1``/``3`` drop out this way."""
     groups = _gap_groups(glyphs)
     if len(groups) == 1:
         return glyphs
 
     def key(grp: list[OcrGlyph]) -> tuple[bool, int, float]:
         text = "".join(g.char for g in grp)
-        return (normalise_field(name, text) is not None, len(text), sum(g.score for g in grp) / len(grp))
+        box = _union([g.box for g in grp])
+        gap = max(0.0, box[0] - label[2]) + max(0.0, box[1] - label[3])
+        return (normalise_field(name, text) is not None, len(text), -gap)
 
     return max(groups, key=key)
 
@@ -438,19 +450,27 @@ def _normalise(name: str, raw: str) -> str | None:
 
 
 def _positional_codes(
-    lines: Sequence[OcrLine], labels: Sequence[LabelHit], fields: dict[str, FieldValue], taken: set[tuple[int, int]]
+    lines: Sequence[OcrLine], labels: Sequence[LabelHit], fields: dict[str, FieldValue],
+    taken: dict[tuple[int, int], str],
 ) -> None:
     """Fill missing roll/scene/take from the row of the biggest short codes, left to right."""
     missing = [f for f in ("roll", "scene", "take") if fields.get(f) is None or fields[f].value is None]
     if not missing:
         return
-    codes: list[tuple[Box, str, float]] = []
+    codes: list[_Code] = []
     for line in lines:
         for piece in _pieces(line):
             if piece.label is not None or not piece.glyphs:
                 continue
             for group in _gap_groups(piece.glyphs):
-                _add_code(group, taken, codes)
+                # a run whose characters went to different fields, or only partly to one
+                # ("1125C15" whose "25C" and "15" went to SCENE and TAKE) is one code per owner
+                start = 0
+                for i in range(1, len(group) + 1):
+                    if i == len(group) or (taken.get((group[i].line, group[i].pos))
+                                           != taken.get((group[i - 1].line, group[i - 1].pos))):
+                        _add_code(group[start:i], taken, codes)
+                        start = i
     if len(codes) < 2:
         return
     _fill_from_rows(codes, missing, fields)
@@ -468,7 +488,17 @@ def _gap_groups(glyphs: Sequence[OcrGlyph]) -> list[list[OcrGlyph]]:
     return groups
 
 
-def _add_code(group: list[OcrGlyph], taken: set[tuple[int, int]], codes: list[tuple[Box, str, float]]) -> None:
+class _Code(NamedTuple):
+    """A run of glyphs that could be a roll/scene/take value (``text`` blank when ``owner``,
+    the field that already read it, is set)."""
+
+    box: Box
+    text: str
+    score: float
+    owner: str | None
+
+
+def _add_code(group: list[OcrGlyph], taken: Mapping[tuple[int, int], str], codes: list[_Code]) -> None:
     """Record a run of glyphs as a candidate code (its text blanked when a field already owns it)."""
     text = re.sub(r"[^0-9A-Za-z]", "", "".join(g.char for g in group))
     if not _CODE_RE.match(text) or not any(c.isdigit() for c in text):
@@ -478,42 +508,79 @@ def _add_code(group: list[OcrGlyph], taken: set[tuple[int, int]], codes: list[tu
         # narrower than a fifth of its height per character: sideways print (a label up a box's
         # edge read as characters), not a written code
         return
-    used = any((g.line, g.pos) in taken for g in group)
-    codes.append((box, "" if used else text, sum(g.score for g in group) / len(group)))
+    owner = next((taken[(g.line, g.pos)] for g in group if (g.line, g.pos) in taken), None)
+    codes.append(_Code(box, "" if owner else text, sum(g.score for g in group) / len(group), owner))
 
 
 #: shapes that tell two positional codes apart: a scene with a letter suffix (``99C``), a roll with
 #: a camera letter or zero padding (``A2``, ``B004``, ``004``)
 _SCENE_LIKE = re.compile(r"^\d{1,4}[A-Za-z]{1,2}$")
 _ROLL_LIKE = re.compile(r"^(?:[A-Za-z]{1,2}\d{1,4}|0\d{1,3})$")
+_CODE_ORDER = ("roll", "scene", "take")
 
 
-def _fill_from_rows(codes: list[tuple[Box, str, float]], missing: list[str], fields: dict[str, FieldValue]) -> None:
+def _height(c: _Code) -> float:
+    return c.box[3] - c.box[1]
+
+
+def _row_names(row: Sequence[_Code]) -> list[str | None]:
+    """Field of each code of a row sorted left to right: a code a labelled field already read
+    anchors the order (left of SCENE is ROLL, right of it TAKE); without one, three codes are
+    roll, scene, take and two are scene, take (roll, scene when they look like it)."""
+    anchor = next(((i, _CODE_ORDER.index(c.owner)) for i, c in enumerate(row) if c.owner in _CODE_ORDER), None)
+    if anchor is not None:
+        j, fi = anchor
+        names: list[str | None] = [None] * len(row)
+        names[j] = _CODE_ORDER[fi]
+        for side, slots in ((list(range(j - 1, -1, -1)), _CODE_ORDER[:fi][::-1]),
+                            (list(range(j + 1, len(row))), _CODE_ORDER[fi + 1:])):
+            if len(side) > len(slots):
+                # more codes than fields on this side: the longest are the values (a column rule
+                # read as "3" is one character)
+                keep = sorted(sorted(side, key=lambda i: -len(row[i].text))[:len(slots)], key=side.index)
+                side = keep
+            for i, name in zip(side, slots, strict=False):
+                names[i] = name
+        return names
+    if len(row) >= 3:
+        return [None] * (len(row) - 3) + list(_CODE_ORDER)
+    if _SCENE_LIKE.match(row[1].text) and _ROLL_LIKE.match(row[0].text):
+        # a take is a number and a roll rarely a bare scene: "A2 | 99C" is roll and scene (take unread)
+        return ["roll", "scene"]
+    return ["scene", "take"]
+
+
+def _fill_from_rows(codes: list[_Code], missing: list[str], fields: dict[str, FieldValue]) -> None:
     """Assign roll/scene/take from the row of the tallest codes, left to right."""
     # rows of codes (vertical overlap), scored by height: the ROLL/SCENE/TAKE values are the biggest
-    codes.sort(key=lambda c: c[0][3] - c[0][1], reverse=True)
-    best_row: list[tuple[Box, str, float]] = []
+    codes.sort(key=_height, reverse=True)
+    best_row: list[_Code] = []
     for anchor in codes:
-        ah = anchor[0][3] - anchor[0][1]
-        row = [c for c in codes if _v_overlap(c[0], anchor[0]) >= 0.5 * min(ah, c[0][3] - c[0][1])
-               and (c[0][3] - c[0][1]) >= 0.5 * ah]
+        ah = _height(anchor)
+        row = [c for c in codes
+               if _v_overlap(c.box, anchor.box) >= 0.5 * min(ah, _height(c)) and _height(c) >= 0.5 * ah]
         if len(row) >= 2:
             best_row = row
             break
     if not best_row:
         return
-    best_row.sort(key=lambda c: c[0][0])
-    names = ("roll", "scene", "take") if len(best_row) >= 3 else ("scene", "take")
-    if len(best_row) == 2 and _SCENE_LIKE.match(best_row[1][1]) and _ROLL_LIKE.match(best_row[0][1]):
-        # a take is a number and a roll rarely a bare scene: "A2 | 99C" is roll and scene (take unread)
-        names = ("roll", "scene")
-    for name, (_box, text, score) in zip(names, best_row[-3:] if len(best_row) >= 3 else best_row, strict=False):
-        if name not in missing or not text:
+    best_row.sort(key=lambda c: c.box[0])
+    if len(best_row) == 2 and "roll" in missing:
+        # the roll is often written smaller than scene and take: a code left of the pair, on its
+        # row, at least a third of its height, is the roll
+        ah = max(_height(c) for c in best_row)
+        left = [c for c in codes if c not in best_row and c.box[2] <= best_row[0].box[0] + 0.1 * ah
+                and _v_overlap(c.box, best_row[0].box) >= 0.5 * _height(c)
+                and _height(c) >= ah / 3 and normalise_field("roll", c.text) is not None]
+        if left:
+            best_row.insert(0, max(left, key=lambda c: c.box[2]))
+    for name, code in zip(_row_names(best_row), best_row, strict=True):
+        if name is None or name not in missing or not code.text:
             continue
-        value = normalise_field(name, text)
+        value = normalise_field(name, code.text)
         if value is None:
             continue
-        fields[name] = FieldValue(value, text, score * 0.6, "position")
+        fields[name] = FieldValue(value, code.text, code.score * 0.6, "position")
 
 
 def empty_fields() -> dict[str, FieldValue]:

@@ -393,8 +393,9 @@ def render_varied_slate(
         inline(edges[3], edges[4], mid, right, n["date"], fields.date)
     else:
         rows = np.linspace(top, bottom, 6)
-        for y in rows:
-            hline(float(y))
+        for i, y in enumerate(rows):
+            if i != 2:  # the roll/scene/take boxes span rows 1-3: no rule through their values
+                hline(float(y))
         inline(float(rows[0]), float(rows[1]), left, right, n["prod"], fields.prod)
         third = (right - left) / 3
         for i, key in enumerate(("roll", "scene", "take")):
