@@ -247,3 +247,23 @@ def test_sideways_labels_take_their_value_from_the_right_and_sideways_print_is_n
     assert [lab.field for lab in labels] == ["take"]
     assert fields["take"].value == "3" and fields["take"].source == "label"  # not the "30" below
     assert (fields["roll"].value, fields["scene"].value) == ("4", "7C")  # by position, "00uzw" left out
+
+
+def test_positional_codes_realigned_to_the_camera_file_roll() -> None:
+    from rushes.triage.slate.layout import realign_to_filename
+
+    # "A2 | 92" read by position as scene A2, take 92; the file is camera A roll 2: roll and scene
+    fields, _labels = parse_layout(_lines(("A2", (60, 100, 120, 180)), ("92", (260, 100, 330, 180))))
+    assert (fields["scene"].value, fields["take"].value) == ("A2", "92")
+    out = realign_to_filename(fields, "A002C018_261123_R9QB.mp4")
+    assert (out["roll"].value, out["scene"].value, out["take"].value) == ("A2", "92", None)
+    assert out["roll"].source == "position"
+    # another roll, another camera, a bare number, or no camera name: nothing moves
+    for name in ("A003C018_261123_R9QB.mp4", "B002C018_261123_R9QB.mp4", "holiday.mp4"):
+        assert realign_to_filename(fields, name) == fields
+    bare, _labels = parse_layout(_lines(("2", (60, 100, 100, 180)), ("92", (260, 100, 330, 180))))
+    assert realign_to_filename(bare, "A002C018_261123_R9QB.mp4") == bare
+    # a scene read next to its label is never moved
+    labelled, _labels = parse_layout(_lines(("SCENE", (60, 60, 160, 90)), ("A2", (60, 100, 120, 180))))
+    assert labelled["scene"].source == "label"
+    assert realign_to_filename(labelled, "A002C018_261123_R9QB.mp4") == labelled

@@ -249,6 +249,7 @@ class Slate(Analyzer):
         """OCR the best candidate(s) of one event; returns (row, chosen frame, passes, reads, cpu s)."""
         from rushes.media import read_frame_at
         from rushes.triage.slate.fields import FIELDS, parse_camera_filename, roll_matches_filename
+        from rushes.triage.slate.layout import realign_to_filename
 
         ctx = self.context
         cands = ev.ocr_order()
@@ -284,8 +285,9 @@ class Slate(Analyzer):
         fields: dict[str, str | None] = {f: None for f in FIELDS}
         conf: dict[str, float] = {f: 0.0 for f in FIELDS}
         for _cand, reading, _img in readings:
+            read = realign_to_filename(reading.fields, ctx.path.name)
             for f in FIELDS:
-                fv = reading.fields.get(f)
+                fv = read.get(f)
                 if fv is not None and fv.value is not None and fv.confidence > conf[f]:
                     fields[f], conf[f] = fv.value, round(float(fv.confidence), 4)
         if readings:

@@ -28,13 +28,14 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any, NamedTuple
 
-from rushes.triage.slate.fields import FIELDS, label_field, normalise_field, normalise_text
+from rushes.triage.slate.fields import FIELDS, label_field, normalise_field, normalise_text, roll_matches_filename
 
 __all__ = [
     "Box", "FieldValue", "LabelHit", "OcrGlyph", "OcrLine", "empty_fields", "lines_from_boxes", "normalise_value",
-    "parse_layout", "value_cell",
+    "parse_layout", "realign_to_filename", "value_cell",
 ]
 
 Box = tuple[float, float, float, float]
@@ -581,6 +582,30 @@ def _fill_from_rows(codes: list[_Code], missing: list[str], fields: dict[str, Fi
         if value is None:
             continue
         fields[name] = FieldValue(value, code.text, code.score * 0.6, "position")
+
+
+def realign_to_filename(fields: dict[str, FieldValue], filename: str | PurePath) -> dict[str, FieldValue]:
+    """Shift codes read by position when the "scene" is the camera file's roll.
+
+    Two codes without labels are read as scene and take, but when the first one is written like
+    a roll (camera letter or zero padding: ``A2``, ``002``) and is the roll of the camera file
+    name (``A002C018_...``), they are roll and scene, and the take was not read."""
+    roll, scene, take = (fields.get(f) for f in ("roll", "scene", "take"))
+    if (roll is not None and roll.value is not None) or scene is None or scene.value is None \
+            or scene.source != "position" or not _ROLL_LIKE.match(scene.raw):
+        return fields
+    if roll_matches_filename(scene.raw, filename) is not True:
+        return fields
+    out = dict(fields)
+    out["roll"] = FieldValue(normalise_field("roll", scene.raw), scene.raw, scene.confidence, "position")
+    none = FieldValue(None, "", 0.0, "none")
+    out["scene"] = none
+    if take is not None and take.value is not None and take.source == "position":
+        value = normalise_field("scene", take.raw)
+        if value is not None:
+            out["scene"] = FieldValue(value, take.raw, take.confidence, "position")
+        out["take"] = none
+    return out
 
 
 def empty_fields() -> dict[str, FieldValue]:
