@@ -21,8 +21,11 @@ def test_slate_analyzer_is_registered_with_a_complete_model_id() -> None:
 
     assert all_analyzers()["slate"] is Slate and "slate" in default_analyzers()
     spec = Slate().frame_spec()
-    assert spec.mode == "sparse" and spec.fps == 1 and (spec.width, spec.height) == (224, 224)
+    assert spec.mode == "sparse" and spec.fps == 1 and (spec.width, spec.height) == (448, 448)
     from rushes.analyzers.slate import SlateParams
+
+    # without the second look at tiles the frames are decoded at the backbone's input size
+    assert (Slate(SlateParams(tiles=False)).frame_spec().width) == 224
 
     assert Slate(SlateParams(sampling="exact")).frame_spec().mode == "fps"
     mid = Slate().model_id()

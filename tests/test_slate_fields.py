@@ -51,6 +51,8 @@ def test_normalise_roll(raw: str, want: str | None) -> None:
     ("TAKW", "take"), ("PROD.", "prod"), ("PRODUCTION", "prod"), ("DIRECTOR:", "director"), ("DIR", "director"),
     ("DIREcron", "director"), ("CAMERA", "camera"), ("CAMERN", "camera"), ("CAM", "camera"), ("DATE", "date"),
     ("Slate", None), ("SESSION", None), ("S", None), ("12A", None), ("TC", None),
+    # the box's rule read as a letter stuck to the label (a small board read on a zoomed crop)
+    ("ITAKE", "take"), ("lPROD", "prod"), ("SCENEl", "scene"), ("IRoll", "roll"), ("ISC", None),
 ])
 def test_label_vocabulary(token: str, field: str | None) -> None:
     hit = label_field(token)
@@ -205,6 +207,28 @@ def test_event_builder_merges_within_two_seconds_and_bounds_memory() -> None:
     assert all(len(e.candidates) <= 2 for e in b.events)
     assert b.events[0].tail_vote < 0.2 < 0.8 < b.events[1].tail_vote
     assert (b.samples, b.detections) == (9, 6)
+
+
+def test_tile_detections_do_not_move_a_board_seen_whole() -> None:
+    b = EventBuilder(threshold=0.5, merge_gap_s=2.0, top_k=3)
+    img = np.zeros((8, 8, 3), np.uint8)
+    whole, tile = np.array([0.1, 0.8, 0.1], np.float32), np.array([0.01, 0.98, 0.01], np.float32)
+    # clutter seen in a tile at 1 s and 2 s, the board seen whole from 3 s to 5 s, a tile at 6 s
+    for t, p, is_tile in [(1, tile, True), (2, tile, True), (3, whole, False), (4, whole, False),
+                          (5, whole, False), (6, tile, True)]:
+        b.add(Fraction(t), p, img, tile=is_tile)
+    (ev,) = b.events
+    assert (ev.start, ev.end) == (1, 6) and ev.span == (3, 5)
+    assert ev.frames == 6 and ev.tile_frames == 3 and not ev.tiles_only
+    assert ev.score == pytest.approx(0.9)  # the whole-frame score, not the tile's 0.99
+    assert all(c.p_slate == pytest.approx(0.9) for c in ev.ocr_order())  # frames seen whole first
+    # tiles alone: an event of their own, with the tile span and score (OCR must confirm it)
+    b.add(Fraction(20), tile, img, tile=True)
+    b.add(Fraction(21), tile, img, tile=True)
+    last = b.events[-1]
+    assert last.tiles_only and last.span == (20, 21) and last.score == pytest.approx(0.99)
+    # a tile below the whole-frame threshold is still a detection: the caller held it to its own
+    assert b.add(Fraction(40), np.array([0.7, 0.2, 0.1], np.float32), img, tile=True)
 
 
 def test_sharpness_prefers_detail() -> None:

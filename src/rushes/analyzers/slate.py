@@ -6,6 +6,8 @@ The dailies-triage recipe of the WarnerMedia write-up, offline:
    a pass decodes only those — ``sampling``) is classified by the slate classifier — MobileNetV2
    features of the whole frame (224×224) and the trained head shipped in ``rushes/data/slate``
    (:mod:`rushes.triage.slate.classifier`) — as no slate / slate / tail slate (upside down);
+   a frame the whole-frame look is unsure of (``tile_band`` ≤ ``p_slate`` < threshold) gets a
+   second look at five half-size tiles (``tiles``), for boards small in the frame;
 2. detections at most ``merge_gap_s`` (2 s) apart merge into one event; the event starts at its
    first detection and ends at its last; each event keeps its ``top_k`` best frames (sure and
    sharp) in memory;
@@ -15,7 +17,8 @@ The dailies-triage recipe of the WarnerMedia write-up, offline:
    the seed OCRs every detected frame — the calls saved are reported. Of the readings, the one
    with the most characters (the seed's rule) is the event's frame; each field takes its most
    confident reading;
-4. an event the classifier was not sure of (``p_slate`` < ``confirm_score``) is kept only when
+4. an event the classifier was not sure of (``p_slate`` < ``confirm_score``, or found by tiles
+   only) is kept only when
    OCR finds slate text on it: a printed label (ROLL, SCENE, TAKE...) or, on real boards whose
    labels are too small, sideways or absent, at least two of roll/scene/take read as codes;
 5. head or tail: OCR reads the frame both ways up unless the first reading (in the
@@ -92,10 +95,24 @@ class SlateParams:
     cell_height: int = 64
     """Roll/scene/take whose label was read but whose value was not are read again on the box
     under the label, scaled to this height (px); 0 = off (see ``OcrSettings.cell_height``)."""
+    zoom_gain: float = 1.6
+    """A board small in the frame is read again on a crop around its text when the detector would
+    see it at least this many times bigger; 0 = off (see ``OcrSettings.zoom_gain``)."""
     ocr_max_side: int = 1920
     """Full-resolution frames for OCR are scaled down to this longest side."""
     batch: int = 4
     """Frames per classifier batch."""
+    tiles: bool = True
+    """Second look: a frame whose whole-frame ``p_slate`` is in ``[tile_band, threshold)`` is
+    classified again as five half-size tiles (quadrants and centre), so a board small in the
+    frame is seen twice as big; a tile at ``tile_threshold`` or more is a detection. Frames are
+    then decoded at 448×448 instead of 224×224. An event found only by tiles is kept only when
+    OCR confirms it (as an unsure event)."""
+    tile_band: float = 0.05
+    """Lowest whole-frame ``p_slate`` that earns the second look."""
+    tile_threshold: float = 0.9
+    """``p_slate`` a tile needs to be a detection (tiles see more clutter close up than the whole
+    frame, hence a higher bar than the head's threshold)."""
 
     def __post_init__(self) -> None:
         if self.fps <= 0:
@@ -106,6 +123,10 @@ class SlateParams:
             raise ValueError("threshold must be within 0..1")
         if self.merge_gap_s < 0:
             raise ValueError("merge_gap_s must be >= 0")
+        if not 0 <= self.tile_band <= 1 or not 0 < self.tile_threshold <= 1:
+            raise ValueError("tile_band must be within 0..1 and tile_threshold within (0, 1]")
+        if self.zoom_gain < 0:
+            raise ValueError("zoom_gain must be >= 0 (0 = off)")
         if self.top_k < 1 or self.max_ocr_per_event < 0 or self.batch < 1:
             raise ValueError("top_k and batch must be >= 1, max_ocr_per_event >= 0")
 
@@ -128,7 +149,7 @@ def _backbone_id() -> str:
 @register
 class Slate(Analyzer):
     name = "slate"
-    version = "6"
+    version = "7"
     Params = SlateParams
     default = True
     media_kinds = frozenset({"video"})
@@ -142,12 +163,15 @@ class Slate(Analyzer):
         self._batch: list[VideoFrame] = []
         self._classify_s = 0.0
         self._cell_reads = 0
+        self._tile_looks = 0
+        self._tile_detections = 0
 
     def frame_spec(self) -> FrameSpec:
         from rushes.triage.slate.classifier import INPUT_SIZE
 
+        side = 2 * INPUT_SIZE if self.p.tiles else INPUT_SIZE
         return FrameSpec(mode="sparse" if self.p.sampling == "sparse" else "fps", fps=self.p.fps,
-                         width=INPUT_SIZE, height=INPUT_SIZE, format="rgb24")
+                         width=side, height=side, format="rgb24")
 
     def model_id(self) -> str:
         from rushes.triage.slate.classifier import head_model_id
@@ -180,11 +204,31 @@ class Slate(Analyzer):
         if not self._batch:
             return
         t0 = time.thread_time()
-        probs = self._classifier.predict([f.image for f in self._batch])
-        self._classify_s += time.thread_time() - t0
+        clf = self._classifier
+        probs = clf.predict([f.image for f in self._batch])
         self.model_calls += 1
-        for f, p in zip(self._batch, probs, strict=True):
-            self._builder.add(f.time, p, f.image)
+        tile_probs: dict[int, npt.NDArray[np.float32]] = {}
+        if self.p.tiles:
+            threshold = self._builder.threshold
+            band = [i for i, p in enumerate(probs) if self.p.tile_band <= p[1] + p[2] < threshold]
+            if band:
+                from rushes.triage.slate.classifier import tile_views
+
+                views = [v for i in band for v in tile_views(self._batch[i].image)]
+                per_tile = clf.predict(views).reshape(len(band), -1, probs.shape[1])
+                self.model_calls += 1
+                self._tile_looks += len(band)
+                for i, tp in zip(band, per_tile, strict=True):
+                    best = tp[int(np.argmax(tp[:, 1] + tp[:, 2]))]
+                    if best[1] + best[2] >= self.p.tile_threshold:
+                        tile_probs[i] = best
+        self._classify_s += time.thread_time() - t0
+        for i, (f, p) in enumerate(zip(self._batch, probs, strict=True)):
+            if i in tile_probs:
+                self._tile_detections += 1
+                self._builder.add(f.time, tile_probs[i], f.image, tile=True)
+            else:
+                self._builder.add(f.time, p, f.image)
         self._batch = []
 
     def finish(self) -> AnalyzerOutput:
@@ -202,7 +246,8 @@ class Slate(Analyzer):
 
             try:
                 ocr_engine = slate_ocr(OcrSettings(det_side=self.p.det_side, det_side_large=self.p.det_side_large,
-                                                    cell_height=self.p.cell_height))
+                                                    cell_height=self.p.cell_height,
+                                                    zoom_gain=self.p.zoom_gain))
             except ModelNotAvailable as exc:
                 ocr_error = str(exc)
                 log.warning("slate: OCR unavailable, slates are detected but not read: %s", exc)
@@ -211,7 +256,8 @@ class Slate(Analyzer):
             ocr_passes += passes
             ocr_reads += reads
             ocr_s += secs
-            if ev.score < self.p.confirm_score and ocr_engine is not None and not row["confirmed"]:
+            unsure = ev.score < self.p.confirm_score or ev.tiles_only
+            if unsure and ocr_engine is not None and not row["confirmed"]:
                 rejected += 1
                 continue
             if frame_img is not None:
@@ -234,6 +280,8 @@ class Slate(Analyzer):
             "ocr_calls_baseline": baseline,
             "ocr_calls_saved": max(0, baseline - ocr_passes),
             "ocr_cell_reads": self._cell_reads,
+            "tile_looks": self._tile_looks,
+            "tile_detections": self._tile_detections,
             "classifier_cpu_s": round(self._classify_s, 3),
             "ocr_cpu_s": round(ocr_s, 3),
             "threshold": builder.threshold,
@@ -279,7 +327,7 @@ class Slate(Analyzer):
                 readings.append((cand, reading, frame.image))
                 if orient is None and reading.orientation_known():
                     orient = reading.upside_down
-                if _complete(reading):
+                if reading.complete():
                     break
         secs = time.thread_time() - t0
         fields: dict[str, str | None] = {f: None for f in FIELDS}
@@ -308,7 +356,7 @@ class Slate(Analyzer):
         match = roll_matches_filename(fields["roll"], ctx.path.name)
         parsed = parse_camera_filename(ctx.path.name)
         row: dict[str, Any] = {
-            "_start": ev.start, "_end": ev.end, "_label": "tail_slate" if tail else "slate", "_score": ev.score,
+            "_start": ev.span[0], "_end": ev.span[1], "_label": "tail_slate" if tail else "slate", "_score": ev.score,
             **fields,
             "confidence": conf,
             "roll_mismatch": match is False,
@@ -322,15 +370,6 @@ class Slate(Analyzer):
             "orientation": "ocr" if by_ocr else "classifier",
         }
         return row, frame_img, passes, reads, secs
-
-
-def _complete(reading: Any) -> bool:
-    """Roll, scene and take all read next to their labels with fair confidence."""
-    for f in ("roll", "scene", "take"):
-        fv = reading.fields.get(f)
-        if fv is None or fv.value is None or fv.source != "label" or fv.confidence < 0.6:
-            return False
-    return True
 
 
 def _rows_to_track(rows: list[dict[str, Any]]) -> Intervals:

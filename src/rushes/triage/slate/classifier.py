@@ -37,6 +37,7 @@ __all__ = [
     "default_head_path",
     "prepare",
     "slate_classifier",
+    "tile_views",
 ]
 
 #: class names, in the order of the head's outputs
@@ -71,6 +72,17 @@ def prepare(image: U8) -> U8:
 
         out = np.asarray(Image.fromarray(image).resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BOX))
     return np.ascontiguousarray(out, dtype=np.uint8)
+
+
+def tile_views(image: U8) -> list[U8]:
+    """Five half-size views of a frame for the second look: the four quadrants and the centre.
+
+    A board far from the camera is a few dozen pixels wide in the whole frame squashed to 224;
+    in a quadrant it is twice as big. Each view keeps the frame's squash (a view of a
+    ``2·INPUT_SIZE`` square decode is exactly the backbone's input, no resampling)."""
+    h, w = image.shape[:2]
+    th, tw = h // 2, w // 2
+    return [image[y:y + th, x:x + tw] for y, x in ((0, 0), (0, tw), (th, 0), (th, tw), (th // 2, tw // 2))]
 
 
 @dataclass(frozen=True)

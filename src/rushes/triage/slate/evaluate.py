@@ -150,9 +150,12 @@ def _reel_items(reel: Path) -> list[RealItem]:
 LEVELS: tuple[tuple[str, float, float], ...] = (("clean", 0.0, 0.2), ("mild", 0.4, 0.5), ("heavy", 1.0, 1.0))
 
 
-def generated_items(n: int, seed: int = 0, size: tuple[int, int] = (1280, 720), *, style: str = "varied"
-                    ) -> list[RealItem]:
+def generated_items(n: int, seed: int = 0, size: tuple[int, int] = (1280, 720), *, style: str = "varied",
+                    board_width: tuple[float, float] = (0.45, 0.8)) -> list[RealItem]:
     """``n`` rendered slates composited onto synthetic frames, cycling through :data:`LEVELS`.
+
+    ``board_width``: the board's width as a share of the frame's, drawn uniformly in this range
+    (``(0.15, 0.35)``: boards far from the camera, as in a wide shot).
 
     ``style="varied"``: the training renderer (looks, layouts, label spellings, installed fonts
     with hand-writing jitter); ``style="demo"``: the demo reel's slate drawing
@@ -168,7 +171,7 @@ def generated_items(n: int, seed: int = 0, size: tuple[int, int] = (1280, 720), 
         level, strength, geometry = LEVELS[i % len(LEVELS)]
         fields = synth.random_fields(rng)
         frame = synth.synthetic_background(rng, size)
-        width = int(size[0] * rng.uniform(0.45, 0.8))
+        width = int(size[0] * rng.uniform(*board_width))
         if style == "demo":
             rgba = render_slate_rgba(fields, (width, int(width * 0.75)), sticks_open=bool(rng.random() < 0.5),
                                      rng=rng)
@@ -187,6 +190,7 @@ def evaluate_slates(
     seed: int = 0,
     upside_down: bool | None = False,
     settings: Any = None,
+    board_width: tuple[float, float] = (0.45, 0.8),
 ) -> dict[str, Any]:
     """Field accuracy of :func:`~rushes.triage.slate.ocr.read_slate` (see the module docstring).
 
@@ -207,7 +211,7 @@ def evaluate_slates(
         else:
             items.extend(real_slate_images(src, legible_only=True))
     if generated:
-        items.extend(generated_items(generated, seed, style=style))
+        items.extend(generated_items(generated, seed, style=style, board_width=board_width))
     ocr = slate_ocr(settings or OcrSettings())
     per_field: dict[str, dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []

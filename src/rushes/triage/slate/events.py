@@ -6,6 +6,12 @@ Pure logic (numpy only), driven by the ``slate`` analyzer and easy to test:
   ``p_slate`` reaches the threshold is a *detection*; consecutive detections at most
   ``merge_gap_s`` apart (the seed's 2 s tolerance) form one :class:`SlateEvent`. The event starts
   at its first detection and ends at its last.
+* A sample may instead be a *tile detection* (the analyzer's second look at parts of a frame the
+  whole-frame look was unsure of). Tiles see clutter close up and fire on some plain footage, so
+  they are weaker evidence: they merge like detections, but an event that also has whole-frame
+  detections spans those only (tile detections before or after a board seen whole do not move
+  its start), and its score is the whole-frame one. An event of tile detections only keeps its
+  tile span and score; the analyzer has OCR confirm it.
 * Each event keeps at most ``top_k`` candidate frames in memory (the small classifier frame, time,
   score, sharpness): memory stays bounded however long a slate is held.
 * :meth:`SlateEvent.ocr_order` ranks candidates for OCR: sharp frames where the classifier is
@@ -61,6 +67,13 @@ class SlateEvent:
     p_max: float = 0.0
     p_head_sum: float = 0.0
     p_tail_sum: float = 0.0
+    tile_frames: int = 0
+    """Detections made by the second look at tiles of the frame (the whole frame scored lower)."""
+    p_tile_max: float = 0.0
+    """Best tile ``p_slate`` (``p_max`` counts whole-frame detections only)."""
+    whole_start: Fraction | None = None
+    """First and last whole-frame detections (``None`` for an event of tile detections only)."""
+    whole_end: Fraction | None = None
     candidates: list[Candidate] = field(default_factory=list)
     """Min-heap of the best ``top_k`` candidates (use :meth:`ocr_order`)."""
 
@@ -72,12 +85,24 @@ class SlateEvent:
 
     @property
     def score(self) -> float:
-        """Best ``p_slate`` seen in the event."""
-        return self.p_max
+        """Best whole-frame ``p_slate`` of the event; the best tile's for a tiles-only event."""
+        return self.p_tile_max if self.tiles_only else self.p_max
+
+    @property
+    def span(self) -> tuple[Fraction, Fraction]:
+        """First and last detection, whole-frame ones only when there are any."""
+        if self.whole_start is None or self.whole_end is None:
+            return self.start, self.end
+        return self.whole_start, self.whole_end
 
     def ocr_order(self) -> list[Candidate]:
         """Candidates best first."""
         return sorted(self.candidates, reverse=True)
+
+    @property
+    def tiles_only(self) -> bool:
+        """Every detection of the event came from a tile, none from the whole frame."""
+        return self.frames > 0 and self.tile_frames == self.frames
 
 
 class EventBuilder:
@@ -96,12 +121,15 @@ class EventBuilder:
         self.samples = 0
         self.detections = 0
 
-    def add(self, time: Fraction, probs: npt.NDArray[np.float32], image: U8) -> bool:
-        """One classified sample (``probs`` = none/slate/tail); returns whether it is a detection."""
+    def add(self, time: Fraction, probs: npt.NDArray[np.float32], image: U8, *, tile: bool = False) -> bool:
+        """One classified sample (``probs`` = none/slate/tail); returns whether it is a detection.
+
+        ``tile``: the probabilities are those of a tile of the frame (the second look), which the
+        caller has already held to its own threshold."""
         self.samples += 1
         p_head, p_tail = float(probs[1]), float(probs[2])
         p = p_head + p_tail
-        if p < self.threshold:
+        if p < self.threshold and not tile:
             return False
         self.detections += 1
         ev = self._current
@@ -111,12 +139,19 @@ class EventBuilder:
             self._current = ev
         ev.end = max(ev.end, time)
         ev.frames += 1
-        ev.p_max = max(ev.p_max, p)
+        if tile:
+            ev.tile_frames += 1
+            ev.p_tile_max = max(ev.p_tile_max, p)
+        else:
+            ev.p_max = max(ev.p_max, p)
+            ev.whole_start = time if ev.whole_start is None else ev.whole_start
+            ev.whole_end = time
         ev.p_head_sum += p_head
         ev.p_tail_sum += p_tail
         sharp = sharpness(image)
-        # sure and sharp first; sharpness enters by its logarithm so it only breaks near-ties of p
-        rank = p + 0.1 * float(np.log1p(sharp))
+        # sure and sharp first; sharpness enters by its logarithm so it only breaks near-ties of p;
+        # a frame seen whole outranks any tile (a tile detection may be clutter beside the board)
+        rank = p + 0.1 * float(np.log1p(sharp)) + (0.0 if tile else 10.0)
         cand = Candidate(rank, time, p, p_tail, sharp, image)
         if len(ev.candidates) < self.top_k:
             heapq.heappush(ev.candidates, cand)

@@ -90,6 +90,10 @@ def label_field(token: str) -> tuple[str, float] | None:
         return None
     if letters in _LABEL_TO_FIELD:
         return _LABEL_TO_FIELD[letters], 1.0
+    # the rule of the label's box read as a letter stuck to it: "ITAKE", "lPROD", "SCENEI"
+    for core in (letters[1:] if letters[0] in "IL" else "", letters[:-1] if letters[-1] in "IL" else ""):
+        if len(core) >= 4 and core in _LABEL_TO_FIELD:
+            return _LABEL_TO_FIELD[core], 0.95
     if len(letters) < 4:
         return None
     limit = 1 if len(letters) <= 5 else (2 if len(letters) <= 7 else 3)

@@ -72,6 +72,10 @@ class OcrSettings:
     """Roll / scene / take whose printed label was found but whose value was not (the detector
     misses big single hand-written characters at full size now and then) are read once more on a
     crop of the box under the label, scaled to this height in pixels; 0 = off."""
+    zoom_gain: float = 1.6
+    """A board small in the frame is read once more on a crop around the text the first read
+    found, scaled so the detector sees it at least this many times bigger than in the full frame
+    (labels a few pixels high become legible); the richer reading wins. 0 = off."""
     threads: int | None = None
     """Intra-op threads (default :func:`rushes.models.base.worker_threads`)."""
 
@@ -89,6 +93,9 @@ class SlateReading:
     """OCR engine runs spent on this reading (2 when both orientations were tried)."""
     cell_reads: int = 0
     """Extra OCR runs on the box under a label whose value the full read missed."""
+    zoomed: bool = False
+    """The fields come from a second read of a crop around the text (a board small in the frame);
+    that read is counted in :attr:`passes`."""
     orientation_margin: float = 0.0
     """When both orientations were read: this reading's mean line score minus the other's (text
     read the wrong way up scores low); 0 when only one was read."""
@@ -115,6 +122,11 @@ class SlateReading:
         ways up and its lines scored clearly (``min_margin``) better than the other way's."""
         return self.vocabulary_hits > 0 or (self.passes >= 2 and self.orientation_margin >= min_margin)
 
+    def complete(self, min_confidence: float = 0.6) -> bool:
+        """Roll, scene and take all read next to their labels with fair confidence."""
+        return all((fv := self.fields.get(f)) is not None and fv.value is not None and fv.source == "label"
+                   and fv.confidence >= min_confidence for f in ("roll", "scene", "take"))
+
     def looks_like_a_slate(self) -> bool:
         """Slate evidence in the text: a printed label (ROLL, SCENE, TAKE, ...) or, on boards
         without legible labels, at least two of roll / scene / take read as codes."""
@@ -140,6 +152,7 @@ class SlateReading:
             "vocabulary_hits": self.vocabulary_hits,
             "upside_down": self.upside_down,
             "passes": self.passes,
+            "zoomed": self.zoomed,
             "elapsed_s": round(self.elapsed_s, 4),
         }
 
@@ -306,6 +319,84 @@ def _crop(image: UInt8Image, cell: Box, rot: tuple[float, float]) -> UInt8Image 
     return image[top:bottom, a:b]
 
 
+def _detection_scale(settings: OcrSettings, side: int) -> float:
+    """Scale at which the text detector sees an image whose longest side is ``side`` pixels."""
+    if side > settings.det_side:
+        return settings.det_side_large / side
+    return min(3.0, settings.det_side / side)
+
+
+def _text_hull(lines: list[OcrLine]) -> Box | None:
+    boxes = [ln.image_box or ln.box for ln in lines]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+_ZOOM_LABEL_PX = 16.0
+"""Printed labels at least this tall as the detector sees them are legible: no zoom is needed."""
+
+
+def _max_zoom_side(settings: OcrSettings, frame_side: int) -> float:
+    """Longest side of a crop that the detector sees :attr:`OcrSettings.zoom_gain` times bigger
+    than the whole frame (0 when no crop can be)."""
+    want = settings.zoom_gain * _detection_scale(settings, frame_side)
+    if want > 3.0:  # small crops are upscaled 3× at most
+        return 0.0
+    # a crop up to det_side is upscaled to it; a larger one is detected at det_side_large
+    return max(min(float(settings.det_side), settings.det_side / want),
+               settings.det_side_large / want if settings.det_side_large / want > settings.det_side else 0.0)
+
+
+def _fit(lo: float, hi: float, pad: float, limit: float, size: int) -> tuple[int, int]:
+    """An interval around ``[lo, hi]`` padded by up to ``pad`` each side, at most ``limit`` long,
+    inside ``[0, size)``."""
+    pad = max(0.0, min(pad, (limit - (hi - lo)) / 2))
+    return max(0, int(lo - pad)), min(size, int(hi + pad) + 1)
+
+
+def _zoom_read(ocr: SlateOcr, image: UInt8Image, first: SlateReading) -> SlateReading | None:
+    """Read again on a crop around the text ``first`` found, when the detector sees that crop at
+    least :attr:`OcrSettings.zoom_gain` times bigger than it saw the whole frame; ``None`` when
+    there is nothing to zoom on (no text, or text spread over too much of the frame) or nothing
+    to gain (roll, scene and take all read next to labels in print big enough)."""
+    hull = _text_hull(first.lines)
+    if ocr.settings.zoom_gain <= 0 or hull is None:
+        return None
+    h, w = image.shape[:2]
+    if first.complete() and first.labels:
+        # roll, scene and take were read next to their labels: zoom only when the labels were
+        # small for the detector (values in big print then often go to the wrong column)
+        heights = sorted(lab.box[3] - lab.box[1] for lab in first.labels)
+        if heights[len(heights) // 2] * _detection_scale(ocr.settings, max(h, w)) >= _ZOOM_LABEL_PX:
+            return None
+    limit = _max_zoom_side(ocr.settings, max(h, w))
+    x0, y0, x1, y1 = hull
+    hw, hh = x1 - x0, y1 - y0
+    if max(hw, hh) + 32 > limit:
+        return None
+    # the first read may have found only part of the board (its big values): pad generously, by
+    # the hull's size both ways (a board is about 4:3, a hull of one line is wide and short), as
+    # far as the zoom allows
+    a, b = _fit(x0, x1, max(32.0, hw, 0.75 * hh), limit, w)
+    top, bottom = _fit(y0, y1, max(32.0, hh, 0.4 * hw), limit, h)
+    if b - a < 16 or bottom - top < 16:
+        return None
+    oriented = np.ascontiguousarray(image[::-1, ::-1]) if first.upside_down else image
+    # the lines' boxes are in the oriented image's pixels
+    crop = np.ascontiguousarray(oriented[top:bottom, a:b])
+    zoomed = _read_once(ocr, crop, False)
+    zoomed.upside_down = first.upside_down
+    zoomed.zoomed = True
+    return zoomed
+
+
+def _richness(r: SlateReading) -> tuple[float, int, float]:
+    """Which of two readings of the same board to keep: fields read next to their labels plus
+    exact labels, then roll / scene / take read at all, then the mean line score."""
+    return (_informative(r)[0], r.code_count(), _informative(r)[1])
+
+
 def _informative(r: SlateReading) -> tuple[float, float]:
     """How well a reading looks like an upright slate: exact labels + codes read next to labels,
     then the mean line score (upside-down text is read with low scores)."""
@@ -341,5 +432,18 @@ def read_slate(
         reading, other = (second, first) if _informative(second) > _informative(first) else (first, second)
         reading.passes = 2
         reading.orientation_margin = round(_informative(reading)[1] - _informative(other)[1], 4)
+    zoomed = _zoom_read(engine, image, reading)
+    if zoomed is not None:
+        zoomed.passes = reading.passes + 1
+        zoomed.cell_reads += reading.cell_reads
+        zoomed.orientation_margin = reading.orientation_margin
+        if _richness(zoomed) > _richness(reading):
+            reading, other = zoomed, reading
+        else:
+            reading.passes, reading.cell_reads, other = zoomed.passes, zoomed.cell_reads, zoomed
+        # both read the same board: a field only one of them found is kept
+        for name, fv in other.fields.items():
+            if fv.value is not None and reading.fields.get(name, fv).value is None:
+                reading.fields[name] = fv
     reading.elapsed_s = time.perf_counter() - t0
     return reading
