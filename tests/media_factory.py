@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
 
@@ -97,6 +98,25 @@ def make_video(
                     out.mux(pkt)
                 pos += 1024
             for pkt in as_.encode():
+                out.mux(pkt)
+    return path
+
+
+def write_frames(path: Path, frames: Iterable[np.ndarray], fps: int = 24, *, gop: int | None = None) -> Path:
+    """Encode RGB ``frames`` (all one size) as H.264 at ``fps``, no audio; ``gop``: key frame interval."""
+    with av.open(str(path), "w") as out:
+        vs = None
+        for i, img in enumerate(frames):
+            if vs is None:
+                vs = out.add_stream("libx264", rate=fps)
+                vs.width, vs.height, vs.pix_fmt = img.shape[1], img.shape[0], "yuv420p"
+                vs.options = {"preset": "ultrafast", **({"g": str(gop)} if gop else {})}
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
+            frame.pts = i
+            for pkt in vs.encode(frame):
+                out.mux(pkt)
+        if vs is not None:
+            for pkt in vs.encode():
                 out.mux(pkt)
     return path
 

@@ -136,21 +136,11 @@ def test_process_pool_matches_serial(tmp_path: Path, clip_av: Path, clip_noaudio
 
 
 def test_levels_finds_black(tmp_path: Path) -> None:
-    import av
+    from media_factory import write_frames
 
-    p = tmp_path / "black.mp4"
-    with av.open(str(p), "w") as out:
-        s = out.add_stream("libx264", rate=10)
-        s.width, s.height, s.pix_fmt = 64, 36, "yuv420p"
-        for i in range(40):  # 1 s picture, 2 s black, 1 s picture
-            val = 0 if 10 <= i < 30 else 180
-            img = np.full((36, 64, 3), val, np.uint8)
-            f = av.VideoFrame.from_ndarray(img, format="rgb24")
-            f.pts = i
-            for pkt in s.encode(f):
-                out.mux(pkt)
-        for pkt in s.encode():
-            out.mux(pkt)
+    # 1 s picture, 2 s black, 1 s picture
+    frames = (np.full((36, 64, 3), 0 if 10 <= i < 30 else 180, np.uint8) for i in range(40))
+    p = write_frames(tmp_path / "black.mp4", frames, fps=10)
     lib = Library(tmp_path / "lib")
     lib.ingest([p], analyzers=["levels"], workers=1)
     black = lib.catalog.get_intervals("black")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
+from media_factory import write_frames
 from rushes.errors import ModelNotAvailable
 
 FIELDS = dict(prod="NIGHT", roll="A004", scene="12A", take="3", director="R HALE", camera="A", date="12/04/26")
@@ -30,24 +30,11 @@ def _frame_with_board(size: tuple[int, int], share: float, seed: int, at: tuple[
 
 def _write_clip(path: Path, size: tuple[int, int], share: float, seed: int, fps: int = 12) -> Path:
     """6 s: a set (synthetic background), the board held small in the top-left corner 1–5 s."""
-    w, h = size
-    bg = _frame_with_board(size, share, seed, (60, 40))
     from rushes.triage.slate.synth import synthetic_background
 
-    empty = synthetic_background(np.random.default_rng(seed), (w, h))
-    with av.open(str(path), "w") as out:
-        vs = out.add_stream("libx264", rate=fps)
-        vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
-        vs.options = {"preset": "ultrafast", "g": str(fps // 2)}
-        for i in range(6 * fps):
-            img = bg if fps <= i < 5 * fps else empty
-            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-            frame.pts = i
-            for pkt in vs.encode(frame):
-                out.mux(pkt)
-        for pkt in vs.encode():
-            out.mux(pkt)
-    return path
+    board = _frame_with_board(size, share, seed, (60, 40))
+    empty = synthetic_background(np.random.default_rng(seed), size)
+    return write_frames(path, (board if fps <= i < 5 * fps else empty for i in range(6 * fps)), fps, gop=fps // 2)
 
 
 @pytest.mark.models

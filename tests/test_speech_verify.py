@@ -218,3 +218,76 @@ def test_real_cut_cut_out_of_a_sentence_is_restored(tiny: object) -> None:
     # heard right but unsure in the pack (tiny.en gave it 0.02-0.04 on the real-parts reels)
     verdict = v.verify(_in_noise(word, seed=6), ["Cut."], [0.03])
     assert verdict is not None and verdict.probability > 0.05
+
+
+def test_the_protocol_expects_the_next_call() -> None:
+    from rushes.triage.speech.verify import expected_after
+
+    assert expected_after("Rolling!") == ("speed", "mark")
+    assert expected_after("speed.") == ("rolling", "mark")
+    assert expected_after("Marker!") == ("action",)
+    assert expected_after("Cut!") == () and expected_after("the") == () and expected_after(None) == ()
+    p = VerifyParams()
+    # a lone word that sounds like no command is a candidate only where a call is expected
+    assert candidate(["Three."], p) is None
+    assert candidate(["Three."], p, expected=("speed", "mark")) == (0, ["speed", "mark"])
+    assert candidate(["Mork."], p, expected=("action",)) == (0, ["mark", "action"])
+    assert candidate(["Three."], VerifyParams(context_prior=0.0), expected=("speed",)) is None
+    assert candidate(["Three", "four."], p, expected=("speed",)) is None  # two words: dialogue
+    with pytest.raises(ValueError):
+        VerifyParams(context_prior=-1.0)
+
+
+@pytest.mark.models
+@needs_fw
+def test_an_expected_call_heard_as_another_word_is_taken_and_a_real_word_is_not(tiny: object) -> None:
+    from rushes.demo.speech import synthesize
+
+    v = CommandVerifier(lambda: tiny)
+    # the synthetic voice's "Speed!" is heard as "three" (alone too): after "rolling" it is the call
+    speed = _in_noise(synthesize("Speed!", RATE), seed=7)
+    verdict = v.verify(speed, ["Three."], expected=("speed", "mark"))
+    assert verdict is not None and verdict.command == "speed" and verdict.prior == pytest.approx(3.0)
+    assert verdict.logp_command < verdict.logp_heard  # less likely than "three" on its own ...
+    assert verdict.probability > 0.05  # ... but not after "rolling"
+    assert v.verify(speed, ["Three."]) is None  # nothing expected: "three" stays
+    # a word that is clearly what was heard is not made a call by the prior
+    three = _in_noise(synthesize("Three!", RATE), seed=7)
+    assert v.verify(three, ["Three."], expected=("speed", "mark")) is None
+    okay = _in_noise(synthesize("Lunch!", RATE), seed=8)
+    assert v.verify(okay, ["Lunch."], expected=("action",)) is None
+
+
+@pytest.mark.models
+@needs_fw
+def test_the_transcriber_gives_the_verifier_the_call_before_the_region(tiny: object) -> None:
+    from rushes.demo.speech import synthesize
+
+    speed = _in_noise(synthesize("Speed!", RATE), seed=7)
+    gap = np.zeros(RATE, np.float32)
+    rolling = _in_noise(synthesize("Rolling!", RATE), seed=9)
+    audio_s = (rolling.size + gap.size) / RATE
+    pack = [(0.4, 0.9, " Rolling.", 0.9), (audio_s + 0.45, audio_s + 0.75, " Three.", 0.7)]
+    for words, want in ((pack, ["rolling", "speed"]), ([(0.4, 0.9, " Lunch.", 0.9), pack[1]], ["lunch", "three"])):
+        tr = RegionTranscriber(lambda w=words: _Pack(tiny, w), AsrParams())
+        tr.add_region(0, rolling)
+        tr.add_region(rolling.size + gap.size, speed)
+        tr.flush()
+        assert [w.norm for w in tr.words] == want
+
+
+@pytest.mark.models
+@needs_fw
+def test_fillers_where_a_call_is_expected_become_the_call_when_it_wins_with_the_prior(tiny: object) -> None:
+    from rushes.demo.speech import synthesize
+
+    v = CommandVerifier(lambda: tiny)
+    # in a pack the synthetic "Speed!" came out as "to the"; alone it decodes as "Three."
+    speed = _in_noise(synthesize("Speed!", RATE), seed=7)
+    verdict = v.verify(speed, ["to", "the"], [0.4, 0.8], expected=("speed", "mark"))
+    assert verdict is not None and verdict.replace_all and verdict.command == "speed"
+    assert verdict.heard == "to the" and verdict.text in ("Speed!", "Speed.") and verdict.probability > 0.05
+    assert v.verify(speed, ["to", "the"], [0.4, 0.8]) is None  # no call expected: nothing to restore
+    # a word said clearly (alone it is "Lunch.") is not made the expected call
+    lunch = _in_noise(synthesize("Lunch!", RATE), seed=8)
+    assert v.verify(lunch, ["to", "the"], [0.4, 0.8], expected=("speed", "mark")) is None

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rushes.triage.speech.rules import tokens_of
-from rushes.triage.speech.verify import SINGLE_COMMANDS, CommandVerifier, Verdict, VerifyParams
+from rushes.triage.speech.verify import SINGLE_COMMANDS, CommandVerifier, Verdict, VerifyParams, expected_after
 
 __all__ = ["AsrParams", "RegionTranscriber", "Utterance", "Word", "assign_words", "normalize_word"]
 
@@ -374,12 +374,16 @@ class RegionTranscriber:
             by_region.setdefault(r.index, []).append(word)
         heard: dict[int, list[Word]] = {}
         alone_calls: list[int] = []  # positions (in ``regions``) of filler regions that are calls alone
+        last = self.words[-1] if self.words else None  # the word before the region (protocol prior)
         for k, r in enumerate(regions):
             ws = by_region.get(r.index, [])
             if ws:
-                ws, verdict = self._second_opinion(r, ws)
+                region_start = r.start / rate + self.time_offset
+                recent = last is not None and -0.5 <= region_start - last.end <= self.params.verify.context_s
+                ws, verdict = self._second_opinion(r, ws, expected_after(last.text) if recent and last else ())
                 if verdict is not None and verdict.replace_all:
                     alone_calls.append(k)
+                last = ws[-1] if ws else last
             heard[r.index] = ws
         for k in alone_calls:
             self._take_back_misplaced(regions, heard, k)
@@ -411,13 +415,15 @@ class RegionTranscriber:
                 self.stats.moved += 1
                 return
 
-    def _second_opinion(self, region: _Pending, ws: list[Word]) -> tuple[list[Word], Verdict | None]:
+    def _second_opinion(self, region: _Pending, ws: list[Word], expected: tuple[str, ...] = ()
+                        ) -> tuple[list[Word], Verdict | None]:
         """The region's words, with a near miss of a command replaced when the region's audio,
-        re-scored alone, says it was the command (:mod:`rushes.triage.speech.verify`); and the
-        verdict, if any."""
+        re-scored alone, says it was the command (:mod:`rushes.triage.speech.verify`; ``expected``:
+        the calls the set's protocol expects after the word before the region); and the verdict,
+        if any."""
         before = self._verifier.calls
         t0, c0 = time.perf_counter(), time.process_time()
-        verdict = self._verifier.verify(region.audio, [w.text for w in ws], [w.probability for w in ws])
+        verdict = self._verifier.verify(region.audio, [w.text for w in ws], [w.probability for w in ws], expected)
         if self._verifier.calls != before:
             self.stats.verify_calls += 1
             self.stats.wall_s += time.perf_counter() - t0

@@ -35,6 +35,15 @@ Which regions are re-scored (cheap gate, so most regions cost nothing):
   fillers), its teacher-forced probability is compared with the heard text's (whole texts, alone),
   and the call replaces the region's words when it wins, with the command word above the floor.
 
+**The set's protocol as a prior** (``context_prior``). Calls come in order: "rolling" and "speed"
+(either first), then "mark", then "action". A short region right after one of those calls
+(``context_s``) whose one word is not a command is re-scored against the calls expected next
+too, and an expected command is forgiven ``context_prior`` nats of log-probability against what
+was heard (a prior of e^3 ≈ 20 : 1 that a lone word there is the expected call). A synthetic
+"Speed!" that Whisper hears as "three" scores −5.1 as "Speed." against −2.9 as "Three." and is
+taken; a real "Three!" scores −12.4 as "Speed." against −1.6 and is not. The verdict's
+probability includes the prior.
+
 Each re-scored region costs one encoder window (~0.5 s of CPU for tiny.en on two threads), a
 few teacher-forced passes (~35 ms each) and, when confirming, one short greedy decoding.
 """
@@ -56,8 +65,8 @@ from rushes.triage.speech.preprocess import SAMPLE_RATE
 from rushes.triage.speech.rules import FILLERS, PHRASES, tokens_of
 
 __all__ = [
-    "SINGLE_COMMANDS", "CommandVerifier", "Verdict", "VerifyParams", "all_fillers", "candidate", "phonemes",
-    "sounds_like",
+    "EXPECTED_NEXT", "SINGLE_COMMANDS", "CommandVerifier", "Verdict", "VerifyParams", "all_fillers", "candidate",
+    "expected_after", "phonemes", "sounds_like",
 ]
 
 F32 = npt.NDArray[np.float32]
@@ -87,9 +96,17 @@ class VerifyParams:
     probabilities: a real, flapped "Cut" after dialogue came out of a pack at 0.02-0.04, under
     the rules' ``min_probability``, and alone scores ~0.2. 0 turns this off."""
 
+    context_prior: float = 3.0
+    """Log-probability forgiven to a call the set's protocol expects next (see the module
+    docstring); 0 turns the protocol prior off."""
+    context_s: float = 8.0
+    """A call expects the next one for this long (seconds from its end to the region's start)."""
+
     def __post_init__(self) -> None:
         if self.max_region_s < 0 or self.max_words < 1:
             raise ValueError("max_region_s must be >= 0 and max_words >= 1")
+        if self.context_prior < 0 or self.context_s < 0:
+            raise ValueError("context_prior and context_s must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -113,6 +130,8 @@ class Verdict:
     rejected: bool = False
     """The free decoding alone does not hold the command: the opinions disagree, and the word
     keeps the lower of its two probabilities."""
+    prior: float = 0.0
+    """Log prior odds of the command over what was heard (the set's protocol expected it)."""
 
     @property
     def confirmed(self) -> bool:
@@ -128,7 +147,7 @@ class Verdict:
         probability — a real distant "Cut" scores ~0.03 alone — but not which word wins.)"""
         if self.confirmed:
             return math.exp(self.logp_command)
-        return 1.0 / (1.0 + math.exp(self.logp_heard - self.logp_command))
+        return 1.0 / (1.0 + math.exp(self.logp_heard - self.logp_command - self.prior))
 
 
 @lru_cache(maxsize=1)
@@ -173,6 +192,21 @@ def sounds_like(token: str) -> list[str]:
     return [c for _d, c in sorted(found)]
 
 
+#: the calls the set's protocol expects after each roll call (sound and camera in either order)
+EXPECTED_NEXT: dict[str, tuple[str, ...]] = {
+    "rolling": ("speed", "mark"), "speed": ("rolling", "mark"), "mark": ("action",),
+}
+
+
+def expected_after(previous: str | None) -> tuple[str, ...]:
+    """The single-word calls expected after a word (``"Rolling."`` → speed, mark), or ``()``."""
+    last = tuple(tokens_of(previous or "")[-1:])
+    for label, forms in PHRASES.items():
+        if label in EXPECTED_NEXT and last and last in forms:
+            return EXPECTED_NEXT[label]
+    return ()
+
+
 def _one_token_each(words: Sequence[str], max_words: int) -> list[str] | None:
     """The normalised token of each of 1..``max_words`` words, or ``None`` when there are none,
     too many, or a word is not exactly one token."""
@@ -183,10 +217,12 @@ def _one_token_each(words: Sequence[str], max_words: int) -> list[str] | None:
 
 
 def candidate(words: Sequence[str], params: VerifyParams,
-              probabilities: Sequence[float] | None = None) -> tuple[int, list[str]] | None:
+              probabilities: Sequence[float] | None = None,
+              expected: Sequence[str] = ()) -> tuple[int, list[str]] | None:
     """The index of the one token to re-score among a region's ``words`` and the commands it may
     be, or ``None`` when the region is not one to re-score (see the module docstring): a near
-    miss of a command, or (with ``probabilities``) a command the pack was unsure of."""
+    miss of a command, (with ``probabilities``) a command the pack was unsure of, or (with
+    ``expected``, the calls the protocol expects next) any lone word that is no command."""
     flat = _one_token_each(words, params.max_words)
     if flat is None:
         return None
@@ -201,6 +237,8 @@ def candidate(words: Sequence[str], params: VerifyParams,
     if any(t in SINGLE_COMMANDS for t in flat):
         return None
     cmds = sounds_like(flat[k])
+    if params.context_prior > 0:
+        cmds += [c for c in expected if c not in cmds]
     return (k, cmds) if cmds else None
 
 
@@ -227,14 +265,17 @@ class CommandVerifier:
             self._tokenizer = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe", language="en")
         return m, self._tokenizer
 
-    def verify(self, audio: F32, words: Sequence[str], probabilities: Sequence[float] | None = None) -> Verdict | None:
+    def verify(self, audio: F32, words: Sequence[str], probabilities: Sequence[float] | None = None,
+               expected: Sequence[str] = ()) -> Verdict | None:
         """A :class:`Verdict` when ``words`` (the region's tokens as written) hold a near miss
         that the region's audio, heard alone, says is a command, or a command that the pack was
-        unsure of (``probabilities``) and that the audio alone confirms; else ``None``."""
+        unsure of (``probabilities``) and that the audio alone confirms; else ``None``.
+        ``expected``: the calls the set's protocol expects here (:func:`expected_after` the word
+        before the region), given :attr:`VerifyParams.context_prior`."""
         p = self.params
         if p.max_region_s <= 0 or audio.size > p.max_region_s * SAMPLE_RATE:
             return None
-        cand = candidate(words, p, probabilities)
+        cand = candidate(words, p, probabilities, expected)
         fillers = cand is None and p.fillers and all_fillers(words, p)
         if cand is None and not fillers:
             return None
@@ -268,20 +309,21 @@ class CommandVerifier:
             return float(np.sum(np.log(np.maximum(probs, 1e-12))))
 
         if cand is None:
-            return self._filler_call(list(words), _free_decoding(model, tok, enc), score)
+            return self._filler_call(list(words), _free_decoding(model, tok, enc), score, expected)
         k, cmds = cand
 
         heard = list(words)
         confirming = tokens_of(heard[k]) == cmds
         lp_heard = -math.inf if confirming else score(heard, k)
-        best: tuple[float, str, str] | None = None
+        best: tuple[float, str, str, float] | None = None  # log-p + prior, command, as written, prior
         punct = heard[k][len(heard[k].rstrip(_TRAILING)):] or "."
         for cmd in cmds:
+            prior = p.context_prior if cmd in expected and not confirming else 0.0
             for mark in dict.fromkeys((punct, "!", ".")):
                 written = (cmd.capitalize() if heard[k][:1].isupper() or k == 0 else cmd) + mark
                 lp = score([*heard[:k], written, *heard[k + 1:]], k)
-                if best is None or lp > best[0]:
-                    best = (lp, cmd, written)
+                if best is None or lp + prior > best[0] + best[3]:
+                    best = (lp, cmd, written, prior)
         if best is None:
             return None
         alone = _free_decoding(model, tok, enc) if confirming else ""
@@ -290,24 +332,24 @@ class CommandVerifier:
                 return None  # nothing to lower
             return Verdict(token_index=k, command=best[1], text=heard[k], heard=heard[k],
                            logp_command=round(best[0], 3), logp_heard=lp_heard, alone=alone, rejected=True)
-        if best[0] < p.floor or best[0] < lp_heard + p.margin:
+        if best[0] < p.floor or best[0] + best[3] < lp_heard + p.margin:
             return None
         if confirming and probabilities is not None and math.exp(best[0]) <= probabilities[k]:
             return None  # alone it is no surer than in the pack
         return Verdict(token_index=k, command=best[1], text=best[2], heard=heard[k],
                        logp_command=round(best[0], 3), logp_heard=lp_heard if confirming else round(lp_heard, 3),
-                       alone=alone)
+                       alone=alone, prior=best[3])
 
-    def _filler_call(self, heard: list[str], alone: str,
-                     score: Callable[[list[str], int | None], float]) -> Verdict | None:
-        """The call a region of fillers holds when heard alone (``alone``), or ``None``."""
+    def _filler_call(self, heard: list[str], alone: str, score: Callable[[list[str], int | None], float],
+                     expected: Sequence[str] = ()) -> Verdict | None:
+        """The call a region of fillers holds when heard alone (``alone``) or, where the set's
+        protocol expects a call (``expected``), the expected call when it wins with the prior;
+        else ``None``."""
         said = alone.split()
         flat = _one_token_each(said, self.params.max_words)
-        if flat is None:
-            return None
-        calls = [j for j, t in enumerate(flat) if t in SINGLE_COMMANDS]
-        if len(calls) != 1 or any(t not in FILLERS for j, t in enumerate(flat) if j != calls[0]):
-            return None
+        calls = [j for j, t in enumerate(flat or ()) if t in SINGLE_COMMANDS]
+        if flat is None or len(calls) != 1 or any(t not in FILLERS for j, t in enumerate(flat) if j != calls[0]):
+            return self._expected_call(heard, said, alone, score, expected)
         lp_word = score(said, calls[0])
         lp_said, lp_heard = score(said, None), score(heard, None)
         if lp_word < self.params.floor or lp_said < lp_heard + self.params.margin:
@@ -315,6 +357,28 @@ class CommandVerifier:
         return Verdict(token_index=0, command=flat[calls[0]], text=alone, heard=" ".join(heard),
                        logp_command=round(lp_said, 3), logp_heard=round(lp_heard, 3), replace_all=True,
                        alone=alone)
+
+
+    def _expected_call(self, heard: list[str], said: list[str], alone: str,
+                       score: Callable[[list[str], int | None], float], expected: Sequence[str]) -> Verdict | None:
+        """The expected call (the protocol prior) for a region of fillers that is no call alone:
+        it must beat, with the prior, both what the pack heard and what the region alone decodes
+        to ("to the" in the pack and "Three." alone for a synthetic "Speed!")."""
+        p = self.params
+        if p.context_prior <= 0 or not expected:
+            return None
+        rival = max([score(heard, None)] + ([score(said, None)] if said else []))
+        best: tuple[float, str, str] | None = None
+        for cmd in expected:
+            for mark in ("!", "."):
+                lp = score([cmd.capitalize() + mark], None)
+                if best is None or lp > best[0]:
+                    best = (lp, cmd, cmd.capitalize() + mark)
+        if best is None or best[0] < p.floor or best[0] + p.context_prior < rival + p.margin:
+            return None
+        return Verdict(token_index=0, command=best[1], text=best[2], heard=" ".join(heard),
+                       logp_command=round(best[0], 3), logp_heard=round(rival, 3), replace_all=True,
+                       alone=alone, prior=p.context_prior)
 
 
 def _is_dialogue(text: str) -> bool:
