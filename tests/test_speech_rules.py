@@ -38,6 +38,11 @@ def test_isolated_calls_are_commands() -> None:
              + utt(3, 5.0, "Action!") + utt(4, 11.0, "Okay,", "cut!") + utt(5, 12.0, "Reset."))
     assert labels(words) == [("rolling", "isolated"), ("speed", "isolated"), ("mark", "isolated"),
                              ("action", "isolated"), ("cut", "isolated"), ("reset", "isolated")]
+    # how sound mixers and ADs also say them
+    words = utt(0, 1.0, "Speeding!") + utt(1, 20.0, "Okay,", "back", "to", "one.") + utt(2, 40.0, "Back", "to", "ones!")
+    assert labels(words) == [("speed", "isolated"), ("reset", "isolated"), ("reset", "isolated")]
+    assert spot_commands(utt(0, 1.0, "he", "was", "speeding", "down", "the", "road")) == []
+    assert spot_commands(utt(0, 1.0, "let's", "go", "back", "to", "one", "of", "those", "bars")) == []
 
 
 def test_labels_are_exactly_the_documented_set() -> None:

@@ -39,7 +39,7 @@ from rushes.triage.speech.rules import RuleParams
 __all__ = ["RULES_VERSION", "Commands", "CommandsParams"]
 
 #: bump when the rules in rushes.triage.speech.rules change behaviour
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 F32 = npt.NDArray[np.float32]
 
 

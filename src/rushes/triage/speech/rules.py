@@ -57,9 +57,9 @@ PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
     "action": (("action",),),
     "cut": (("cut",),),
     "rolling": (("rolling",), ("roll", "camera"), ("camera", "rolling"), ("sound", "rolling")),
-    "speed": (("speed",), ("sound", "speed")),
+    "speed": (("speed",), ("speeding",), ("sound", "speed")),
     "mark": (("mark",), ("marker",), ("mark", "it")),
-    "reset": (("reset",), ("resetting",)),
+    "reset": (("reset",), ("resetting",), ("back", "to", "one"), ("back", "to", "ones")),
 }
 
 #: words that may surround a called command without making it dialogue
