@@ -90,3 +90,29 @@ def test_tiles_find_a_small_board_the_whole_frame_misses(tmp_path: Path) -> None
     assert attrs["confirmed"] is True  # found by tiles only: kept because OCR read slate text
     assert metrics["tile_detections"] >= 3 and metrics["tile_looks"] >= metrics["tile_detections"]
     assert Fraction(row["start"]).limit_denominator(1000) == Fraction(1)
+
+
+@pytest.mark.models
+@pytest.mark.slow
+def test_a_board_ocr_cannot_read_goes_to_the_candidates_track(tmp_path: Path) -> None:
+    pytest.importorskip("rapidocr")
+    cv2 = pytest.importorskip("cv2")
+    from rushes.library import Library
+    from rushes.triage.slate.synth import synthetic_background
+
+    # a small board out of focus: the classifier (tiles) sees a board, OCR reads nothing on it
+    board = cv2.GaussianBlur(_frame_with_board((640, 360), 0.35, 0, (60, 40)), (0, 0), 3.0)
+    empty = synthetic_background(np.random.default_rng(0), (640, 360))
+    clip = write_frames(tmp_path / "A004C001_261204_R1AB.mp4", (board if 12 <= i < 60 else empty for i in range(72)),
+                        12, gop=6)
+    with Library(tmp_path / "lib") as lib:
+        report = lib.ingest([clip], analyzers=["slate"])
+        step = report.items[0]["steps"][0]
+        if step["status"] == "failed" and step.get("error_type") == "ModelNotAvailable":
+            pytest.skip(step["error"])
+        assert len(lib.catalog.get_intervals("slates")) == 0
+        (row,) = lib.catalog.get_intervals("slate_candidates").to_records()
+        media = lib.catalog.list_media()[0]
+        metrics = next(r.metrics for r in lib.catalog.results_for_media(media.id) if r.analyzer == "slate")
+    assert 1.0 <= row["start"] <= row["end"] <= 5.0
+    assert row["data"]["attrs"]["confirmed"] is False and metrics["events_rejected_by_ocr"] == 1

@@ -212,7 +212,8 @@ def test_archive_and_discard_ranges() -> None:
 def test_tracks_round_trip_attrs() -> None:
     asm = assemble_takes(slates((3.0, 5.0, F1)), cmds(("action", 6.0), ("cut", 14.0)), claps(4.3), 30.0)
     tracks = takes_to_intervals(asm, 3.0, media=7)
-    assert set(tracks) == {"takes", "archive", "discard"}
+    assert set(tracks) == {"takes", "archive", "discard", "clapped_slates"}
+    assert len(tracks["clapped_slates"]) == 0
     tk = tracks["takes"]
     a = row_attrs(tk, 0)
     assert a["scene"] == "12A" and a["start_rule"] == "action" and a["index"] == 1
@@ -263,3 +264,30 @@ def test_a_roll_call_between_two_cuts_splits_even_with_a_clap_just_before_the_se
                          claps(31.2), 40.0)
     assert spans(asm) == [(6.0, 14.0), (21.0, 32.0)]
     assert asm.takes[1].start_rule == "preroll"
+
+
+def test_a_board_ocr_could_not_read_is_a_slate_when_clapped_before_action() -> None:
+    unread = {"roll": None, "scene": None, "take": None, "filename_roll": "A004", "best_t": 3.5}
+    cands = slates((3.0, 5.0, unread))
+    # rule 12: the board, its clap, then "action": a head slate without fields
+    asm = assemble_takes(None, cmds(("action", 6.0), ("cut", 14.0)), claps(4.3), 20.0, candidates=cands)
+    (t,) = asm.takes
+    assert (t.start, t.end, t.start_rule, t.fields_from) == (6.0, 14.0, "action", "slate")
+    assert t.slate_t == pytest.approx(3.0) and t.clap_t == pytest.approx(4.3) and t.scene is None
+    assert t.slate["confirmed_by"] == "clap"
+    assert asm.clapped == ((3.0, 5.0, pytest.approx(0.9), 4.3),)
+    assert any("rule 12" in n for n in asm.notes)
+    clapped = takes_to_intervals(asm, 3.0)["clapped_slates"]
+    assert clapped.start_seconds.tolist() == [3.0] and row_attrs(clapped, 0)["clap_t"] == pytest.approx(4.3)
+    # not clapped, no action after it, a cut before the action, or the rule off: not a slate
+    for commands, clap_ts, rules in ((cmds(("action", 6.0), ("cut", 14.0)), (), TakeRules()),
+                                     (cmds(("cut", 14.0)), (4.3,), TakeRules()),
+                                     (cmds(("cut", 5.5), ("action", 6.0)), (4.3,), TakeRules()),
+                                     (cmds(("action", 30.0)), (4.3,), TakeRules()),
+                                     (cmds(("action", 6.0), ("cut", 14.0)), (4.3,), TakeRules(clapped_slates=False))):
+        asm = assemble_takes(None, commands, claps(*clap_ts), 40.0, rules, candidates=cands)
+        assert asm.clapped == () and all(t.slate_t is None for t in asm.takes)
+    # beside a board that was read: the read one is the slate, the candidate is clutter
+    asm = assemble_takes(slates((2.0, 4.0, F1)), cmds(("action", 6.0), ("cut", 14.0)), claps(4.3), 20.0,
+                         candidates=slates((4.5, 5.0, unread)))
+    assert asm.clapped == () and asm.takes[0].scene == "12A"

@@ -57,20 +57,22 @@ def _claps(*ts: float) -> Intervals:
 
 
 def add_triaged(lib: Library, path: Path, slates: Intervals, commands: Intervals, claps: Intervals,
-                work: Path) -> int:
+                work: Path, candidates: Intervals | None = None) -> int:
     """Put a file into the library as if slate/commands/clap/takes had run (takes for real)."""
     cat = lib.catalog
     mid = cat.upsert_media(fingerprint(path), probe(path))
     media = cat.get_media(mid)
     assert media is not None
-    for analyzer, track, iv, calls in (("slate", "slates", slates, 3), ("commands", "commands", commands, 2),
-                                       ("clap", "claps", claps, 0)):
+    unread = candidates if candidates is not None else _slates()
+    for analyzer, tracks, calls in (("slate", {"slates": slates, "slate_candidates": unread}, 3),
+                                    ("commands", {"commands": commands}, 2), ("clap", {"claps": claps}, 0)):
         cat.commit_result(key=f"{analyzer}-{mid}", media_id=mid, analyzer=analyzer, version="t", params_hash="t",
-                          params={}, model_id="", tracks={track: iv}, wall_s=1.5, cpu_s=1.0, model_calls=calls)
+                          params={}, model_id="", tracks=tracks, wall_s=1.5, cpu_s=1.0, model_calls=calls)
     work.mkdir(parents=True, exist_ok=True)
     inst = Takes(TakesParams(thumb_max_side=64))
     inst.begin(AnalyzerContext(media=media, workdir=work, catalog=cat, library_root=lib.root,
-                               inputs={"slates": slates, "commands": commands, "claps": claps}))
+                               inputs={"slates": slates, "commands": commands, "claps": claps,
+                                       "slate_candidates": unread}))
     out = inst.finish()
     arts = []
     for a in out.artifacts:
@@ -97,7 +99,9 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     mid_a = add_triaged(lib, a, _slates((1.0, 2.5, f1)),
                         _cmds(("rolling", 0.5), ("action", 3.0), ("cut", 9.0), ("action", 14.0), ("cut", 20.0)),
                         _claps(2.0), root / "work_a")
-    mid_b = add_triaged(lib, b, _slates(), _cmds(("action", 2.0), ("cut", 8.0)), _claps(), root / "work_b")
+    # a board the reader could not read (a candidate), clapped before "action": the take's slate (rule 12)
+    mid_b = add_triaged(lib, b, _slates(), _cmds(("action", 2.0), ("cut", 8.0)), _claps(1.2), root / "work_b",
+                        candidates=_slates((0.5, 1.5, {"roll": None, "scene": None, "take": None})))
     items = [{"path": str(a), "status": "ok", "media_id": mid_a, "steps": [{"analyzer": "takes", "status": "ok"}]},
              {"path": str(b), "status": "ok", "media_id": mid_b, "steps": []}]
     report = build_report(lib, items, analyzers=["takes"], folder=[str(root)], cost_per_tb_month=20.0)
@@ -126,6 +130,10 @@ def test_report_schema_and_numbers(day: dict[str, Any]) -> None:
     # the second take has no slate: roll and camera come from the file name
     assert fa["takes"][1]["roll"] == "A004" and fa["takes"][1]["scene"] is None
     assert fb["takes"][0]["roll"] == "B002" and fb["takes"][0]["start_tc"].count(";") == 1
+    # slates: how each was confirmed; the clapped board is listed and is the take's slate
+    assert [(sl["start"], sl["confirmed_by"]) for sl in fa["slates"]] == [(1.0, "classifier")]
+    assert [(sl["start"], sl["end"], sl["confirmed_by"]) for sl in fb["slates"]] == [(0.5, 1.5, "clap")]
+    assert fb["takes"][0]["slate_t"] == 0.5 and fb["takes"][0]["clap_t"] == 1.2
     # archive = takes +-3 s; discard = the rest; bytes in proportion
     assert fa["archive"] == [{"start": 0.0, "end": 23.0}]  # 3-9 and 14-20, +-3 s, merged
     assert fa["discard"] == [{"start": 23.0, "end": 24.0}]

@@ -21,6 +21,8 @@ The dailies-triage recipe of the WarnerMedia write-up, offline:
    only) is kept only when
    OCR finds slate text on it: a printed label (ROLL, SCENE, TAKE...) or, on real boards whose
    labels are too small, sideways or absent, at least two of roll/scene/take read as codes;
+   the others go to the ``slate_candidates`` track (the takes fusion keeps one that is clapped
+   before an "action": a board too small or blurred to read is still a board);
 5. head or tail: OCR reads the frame both ways up unless the first reading (in the
    classifier's guessed orientation) is clearly an upright slate, and the reading that finds
    the labels, or whose lines score clearly better (≥ 0.1 mean line score; text read the wrong
@@ -36,7 +38,8 @@ Track ``slates``: one interval per event, label ``slate`` or ``tail_slate``, sco
 roll/scene/take as codes), ``tail_vote``, ``orientation``
 (``ocr`` when the head/tail label comes from the reading that found the printed labels, else
 ``classifier``).
-Artifacts: one ``slate_frame`` JPEG per event.
+Track ``slate_candidates``: the unsure events OCR found no slate text on (same columns).
+Artifacts: one ``slate_frame`` JPEG per event of ``slates``.
 """
 
 from __future__ import annotations
@@ -236,6 +239,7 @@ class Slate(Analyzer):
         builder = self._builder
         ctx = self.context
         rows: list[dict[str, Any]] = []
+        unread: list[dict[str, Any]] = []  # unsure events on which OCR found no slate text
         artifacts: list[ArtifactFile] = []
         ocr_passes = ocr_reads = rejected = 0
         ocr_s = 0.0
@@ -259,6 +263,7 @@ class Slate(Analyzer):
             unsure = ev.score < self.p.confirm_score or ev.tiles_only
             if unsure and ocr_engine is not None and not row["confirmed"]:
                 rejected += 1
+                unread.append(row)
                 continue
             if frame_img is not None:
                 idx = len(rows)
@@ -290,7 +295,8 @@ class Slate(Analyzer):
         if ocr_error:
             metrics["ocr_error"] = ocr_error
         self.model_calls += ocr_passes
-        return AnalyzerOutput(tracks={"slates": track}, artifacts=artifacts, metrics=metrics,
+        return AnalyzerOutput(tracks={"slates": track, "slate_candidates": _rows_to_track(unread)},
+                              artifacts=artifacts, metrics=metrics,
                               model_calls=self.model_calls)
 
     def _read_event(self, ev: Any, ocr: Any) -> tuple[dict[str, Any], npt.NDArray[np.uint8] | None, int, int, float]:

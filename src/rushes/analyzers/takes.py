@@ -74,6 +74,7 @@ class TakesParams:
     min_cut_score: float = _RULES.min_cut_score
     min_slate_score: float = _RULES.min_slate_score
     min_clap_score: float = _RULES.min_clap_score
+    clapped_slates: bool = _RULES.clapped_slates
     roll_from_name: bool = True
     """Fill a take's missing camera/roll from a camera file name (``A004C012_...``)."""
     thumbnails: bool = True
@@ -114,7 +115,7 @@ class Takes(Analyzer):
     """Takes, archive and discard ranges, and take thumbnails (see the module docstring)."""
 
     name = "takes"
-    version = "4"
+    version = "5"
     Params = TakesParams
     requires = _InstalledEvidence()  # type: ignore[assignment]
     media_kinds = frozenset({"video", "audio"})
@@ -132,7 +133,7 @@ class Takes(Analyzer):
         duration = float(dur) if dur is not None else None
         inputs = ctx.inputs
         asm = assemble_takes(inputs.get("slates"), inputs.get("commands"), inputs.get("claps"), duration,
-                             self.p.rules())
+                             self.p.rules(), candidates=inputs.get("slate_candidates"))
         if self.p.roll_from_name:
             asm = _fill_from_name(asm, ctx.media.name)
         tracks = takes_to_intervals(asm, self.p.pad_s)

@@ -295,10 +295,14 @@ def _file_report(lib: Library, item: Mapping[str, Any], pad_override: float | No
     discard_s = sum(e - s for s, e in discard)
     size = int(media.size)
     discard_bytes = round(size * discard_s / duration) if duration else 0
+    slate_rows = sorted(((lab, s, e, sc, a, clapped) for track, clapped in (("slates", False), ("clapped_slates", True))
+                         for lab, s, e, sc, a in _track_rows(cat.get_intervals(track, media_id=media.id))),
+                        key=lambda row: row[1])
     slates = [{"label": lab, "start": _r(s, 6), "end": _r(e, 6), "score": _r(sc, 4),
                **{k: a.get(k) for k in ("scene", "roll", "take", "camera", "prod", "director", "date")},
-               "roll_mismatch": a.get("roll_mismatch"), "best_t": _r(a.get("best_t"), 6)}
-              for lab, s, e, sc, a in _track_rows(cat.get_intervals("slates", media_id=media.id))]
+               "roll_mismatch": a.get("roll_mismatch"), "best_t": _r(a.get("best_t"), 6),
+               "confirmed_by": "clap" if clapped else ("ocr" if a.get("confirmed") else "classifier")}
+              for lab, s, e, sc, a, clapped in slate_rows]
     commands = [{"label": lab, "t": _r(s, 6), "end": _r(e, 6), "score": _r(sc, 4), "rule": a.get("rule"),
                  "raw_t": _r(a.get("raw_start"), 6)}
                 for lab, s, e, sc, a in _track_rows(cat.get_intervals("commands", media_id=media.id))]

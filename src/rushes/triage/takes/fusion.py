@@ -42,6 +42,16 @@ recorded as a rule name or a note. The rules (numbers are :class:`TakeRules` def
    the latest clap or roll call before it (at least ``min_take_s`` earlier); with no such cue it
    is ignored (noted).
 
+(Rule 11, camera and roll from the file name, is the ``takes`` analyzer's.)
+
+12. **A board OCR could not read, clapped before "action"** (``clapped_slates``): an event the
+   slate reader saw but could not confirm (the ``slate_candidates`` track: the classifier was
+   unsure and OCR found no slate text — a board too small, blurred or turned to read) is a head
+   slate when a clap no other slate claimed is heard in its window (rule 2) and an "action"
+   follows within ``slate_window_s`` of its end, before any cut; it is never closer than
+   ``reslate_gap_s`` to a confirmed head slate. It gives the take its slate time and clap, no
+   fields (``slate.confirmed_by`` = ``clap``), and is listed in :attr:`TakeAssembly.clapped`.
+
 Before these, **rule 0**: a slate whose head/tail label is only the classifier's guess (OCR did
 not find its printed labels either way up) is relabelled by the calls around it — a "tail slate"
 followed by an action (before any cut, nearer than the previous cut) outside a running take is a
@@ -118,6 +128,9 @@ class TakeRules:
     """Slates scored below this are not used."""
     min_clap_score: float = 0.0
     """Claps scored below this are not used."""
+    clapped_slates: bool = True
+    """Rule 12: a board the slate reader could not read becomes a head slate when it is clapped
+    and an "action" follows."""
 
     def __post_init__(self) -> None:
         for name in ("merge_s", "reslate_gap_s", "slate_window_s", "clap_before_s", "clap_after_s",
@@ -189,6 +202,8 @@ class TakeAssembly:
     notes: tuple[str, ...] = ()
     """File-level notes: evidence that was ignored and why."""
     duration: float | None = None
+    clapped: tuple[tuple[float, float, float, float], ...] = ()
+    """Slate candidates made head slates by rule 12: (start, end, score, clap time)."""
 
     def archive(self, pad_s: float) -> list[tuple[float, float]]:
         """Ranges to keep: the takes padded by ``pad_s`` each side (see :func:`archive_ranges`)."""
@@ -396,6 +411,38 @@ def _attach_claps(slates: list[_Slate], claps: list[tuple[float, float]], rules:
     return used
 
 
+def _clapped_candidates(candidates: Intervals | None, slates: list[_Slate], claps: list[tuple[float, float]],
+                        used: set[int], actions: list[_Call], cuts: list[_Call], rules: TakeRules,
+                        notes: list[str]) -> list[_Slate]:
+    """Rule 12: the slate candidates that a free clap and a following "action" make head slates
+    (the indices of their claps join ``used``)."""
+    heads = [s for s in slates if not s.tail]
+    out: list[_Slate] = []
+    for _label, s, e, score, attrs in _rows(candidates):
+        if any(h.start - rules.reslate_gap_s <= e and s <= h.end + rules.reslate_gap_s for h in heads + out):
+            continue  # a confirmed board is there: this is the same board, or clutter beside it
+        lo, hi = s - rules.clap_before_s, e + rules.clap_after_s
+        free = [j for j, (t, _sc) in enumerate(claps) if j not in used and lo <= t <= hi]
+        if not free:
+            continue
+        j = max(free, key=lambda k: claps[k][1])
+        clap_t = claps[j][0]
+        nxt_action = min((a.t for a in actions if a.t >= clap_t), default=None)
+        nxt_cut = min((c.t for c in cuts if c.t >= clap_t), default=None)
+        if nxt_action is None or nxt_action - e > rules.slate_window_s:
+            continue
+        if nxt_cut is not None and nxt_cut < nxt_action:
+            continue
+        extra = {k: attrs[k] for k in ("filename_roll", "best_t") if attrs.get(k) is not None}
+        sl = _Slate(s, e, score, False, dict.fromkeys(SLATE_FIELDS), {**extra, "confirmed_by": "clap"})
+        sl.clap = claps[j]
+        used.add(j)
+        out.append(sl)
+        notes.append(f"slate at {_fmt(s)}: not read by OCR, but clapped at {_fmt(clap_t)} before 'action' at "
+                     f"{_fmt(nxt_action)}: a head slate (rule 12)")
+    return out
+
+
 # --------------------------------------------------------------------------------------
 # the fusion
 # --------------------------------------------------------------------------------------
@@ -407,13 +454,15 @@ def assemble_takes(
     claps: Intervals | None,
     duration: float | None,
     rules: TakeRules | None = None,
+    candidates: Intervals | None = None,
 ) -> TakeAssembly:
     """Fuse one file's evidence into takes (the rules are in the module docstring).
 
     ``slates`` (labels ``slate``/``tail_slate``; attributes scene, roll, take, camera, ...),
     ``commands`` (labels as in :data:`rushes.triage.speech.rules.COMMAND_LABELS`; ``start`` is
-    the call's onset) and ``claps`` (instants) may be ``None`` or empty. ``duration`` (seconds)
-    bounds the last take; ``None`` lets it end at its last evidence.
+    the call's onset), ``claps`` (instants) and ``candidates`` (slate events the reader could
+    not confirm, rule 12) may be ``None`` or empty. ``duration`` (seconds) bounds the last take;
+    ``None`` lets it end at its last evidence.
     """
     rules = rules or TakeRules()
     notes: list[str] = []
@@ -435,6 +484,10 @@ def assemble_takes(
     clap_list = [(s, sc) for _l, s, _e, sc, _a in _rows(claps) if sc >= rules.min_clap_score]
     all_slates = _slates(slates, rules, actions, cuts, resets, notes)
     used_claps = _attach_claps(all_slates, clap_list, rules)
+    clapped: list[_Slate] = []
+    if rules.clapped_slates:
+        clapped = _clapped_candidates(candidates, all_slates, clap_list, used_claps, actions, cuts, rules, notes)
+        all_slates = sorted(all_slates + clapped, key=lambda x: x.start)
     free_claps = [c for j, c in enumerate(clap_list) if j not in used_claps]
     heads = [s for s in all_slates if not s.tail]
     tails = [s for s in all_slates if s.tail]
@@ -464,7 +517,8 @@ def assemble_takes(
         if t.end <= t.start:
             notes.append(f"empty take at {_fmt(t.start)} dropped (its next take starts at once)")
     takes = [t for t in takes if t.end > t.start]
-    return TakeAssembly(tuple(takes), tuple(notes), duration)
+    listed = tuple((c.start, c.end, c.score, c.clap[0]) for c in clapped if c.clap is not None)
+    return TakeAssembly(tuple(takes), tuple(notes), duration, listed)
 
 
 def _openers(actions: list[_Call], heads: list[_Slate], rules: TakeRules) -> list[_Opener]:
@@ -724,7 +778,7 @@ def complement_ranges(ranges: Sequence[tuple[float, float]], end: float,
 
 
 def takes_to_intervals(assembly: TakeAssembly, pad_s: float, media: int = 0) -> dict[str, Intervals]:
-    """The ``takes``, ``archive`` and ``discard`` tracks of one file."""
+    """The ``takes``, ``archive``, ``discard`` and ``clapped_slates`` (rule 12) tracks of one file."""
     takes = assembly.takes
     attrs = [t.to_attrs() for t in takes]
     keys = list(attrs[0]) if attrs else []
@@ -738,7 +792,12 @@ def takes_to_intervals(assembly: TakeAssembly, pad_s: float, media: int = 0) -> 
     arch_iv = Intervals.from_seconds([s for s, _ in arch], [e for _, e in arch], "archive", media=media,
                                      data={"takes": _obj(members), "pad_s": np.full(len(arch), float(pad_s))})
     disc_iv = Intervals.from_seconds([s for s, _ in disc], [e for _, e in disc], "discard", media=media)
-    return {"takes": take_iv, "archive": arch_iv, "discard": disc_iv}
+    cl = assembly.clapped
+    clapped_iv = Intervals.from_seconds([c[0] for c in cl], [c[1] for c in cl], "slate",
+                                        score=[c[2] for c in cl], media=media,
+                                        data={"clap_t": np.asarray([c[3] for c in cl], dtype=np.float64),
+                                              "confirmed_by": _obj(["clap"] * len(cl))})
+    return {"takes": take_iv, "archive": arch_iv, "discard": disc_iv, "clapped_slates": clapped_iv}
 
 
 def _obj(values: Sequence[Any]) -> np.ndarray[Any, np.dtype[np.object_]]:
