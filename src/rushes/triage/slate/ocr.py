@@ -335,6 +335,9 @@ def _text_hull(lines: list[OcrLine]) -> Box | None:
 
 _ZOOM_LABEL_PX = 16.0
 """Printed labels at least this tall as the detector sees them are legible: no zoom is needed."""
+_ZOOM_MAX_TEXT_SHARE = 0.45
+"""Text spanning more than this share of the frame's width or height is a board close enough to
+read as it is: only boards far from the camera are zoomed on."""
 
 
 def _max_zoom_side(settings: OcrSettings, frame_side: int) -> float:
@@ -373,7 +376,7 @@ def _zoom_read(ocr: SlateOcr, image: UInt8Image, first: SlateReading) -> SlateRe
     limit = _max_zoom_side(ocr.settings, max(h, w))
     x0, y0, x1, y1 = hull
     hw, hh = x1 - x0, y1 - y0
-    if max(hw, hh) + 32 > limit:
+    if max(hw, hh) + 32 > limit or hw > _ZOOM_MAX_TEXT_SHARE * w or hh > _ZOOM_MAX_TEXT_SHARE * h:
         return None
     # the first read may have found only part of the board (its big values): pad generously, by
     # the hull's size both ways (a board is about 4:3, a hull of one line is wide and short), as
