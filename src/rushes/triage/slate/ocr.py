@@ -346,9 +346,9 @@ def _max_zoom_side(settings: OcrSettings, frame_side: int) -> float:
     want = settings.zoom_gain * _detection_scale(settings, frame_side)
     if want > 3.0:  # small crops are upscaled 3× at most
         return 0.0
-    # a crop up to det_side is upscaled to it; a larger one is detected at det_side_large
-    return max(min(float(settings.det_side), settings.det_side / want),
-               settings.det_side_large / want if settings.det_side_large / want > settings.det_side else 0.0)
+    upscaled = min(float(settings.det_side), settings.det_side / want)  # crops up to det_side: scaled to it
+    large = settings.det_side_large / want  # larger crops are detected at det_side_large
+    return max(upscaled, large if large > settings.det_side else 0.0)
 
 
 def _fit(lo: float, hi: float, pad: float, limit: float, size: int) -> tuple[int, int]:
@@ -437,16 +437,13 @@ def read_slate(
         reading.orientation_margin = round(_informative(reading)[1] - _informative(other)[1], 4)
     zoomed = _zoom_read(engine, image, reading)
     if zoomed is not None:
-        zoomed.passes = reading.passes + 1
-        zoomed.cell_reads += reading.cell_reads
-        zoomed.orientation_margin = reading.orientation_margin
-        if _richness(zoomed) > _richness(reading):
-            reading, other = zoomed, reading
-        else:
-            reading.passes, reading.cell_reads, other = zoomed.passes, zoomed.cell_reads, zoomed
+        passes, cells, margin = reading.passes + 1, reading.cell_reads + zoomed.cell_reads, reading.orientation_margin
+        keep, other = (zoomed, reading) if _richness(zoomed) > _richness(reading) else (reading, zoomed)
+        keep.passes, keep.cell_reads, keep.orientation_margin = passes, cells, margin
         # both read the same board: a field only one of them found is kept
         for name, fv in other.fields.items():
-            if fv.value is not None and reading.fields.get(name, fv).value is None:
-                reading.fields[name] = fv
+            if fv.value is not None and keep.fields.get(name, fv).value is None:
+                keep.fields[name] = fv
+        reading = keep
     reading.elapsed_s = time.perf_counter() - t0
     return reading

@@ -375,12 +375,14 @@ class RegionTranscriber:
         heard: dict[int, list[Word]] = {}
         alone_calls: list[int] = []  # positions (in ``regions``) of filler regions that are calls alone
         last = self.words[-1] if self.words else None  # the word before the region (protocol prior)
+        context_s = self.params.verify.context_s
         for k, r in enumerate(regions):
             ws = by_region.get(r.index, [])
             if ws:
-                region_start = r.start / rate + self.time_offset
-                recent = last is not None and -0.5 <= region_start - last.end <= self.params.verify.context_s
-                ws, verdict = self._second_opinion(r, ws, expected_after(last.text) if recent and last else ())
+                expected: tuple[str, ...] = ()
+                if last is not None and -0.5 <= r.start / rate + self.time_offset - last.end <= context_s:
+                    expected = expected_after(last.text)
+                ws, verdict = self._second_opinion(r, ws, expected)
                 if verdict is not None and verdict.replace_all:
                     alone_calls.append(k)
                 last = ws[-1] if ws else last

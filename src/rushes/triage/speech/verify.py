@@ -358,7 +358,6 @@ class CommandVerifier:
                        logp_command=round(lp_said, 3), logp_heard=round(lp_heard, 3), replace_all=True,
                        alone=alone)
 
-
     def _expected_call(self, heard: list[str], said: list[str], alone: str,
                        score: Callable[[list[str], int | None], float], expected: Sequence[str]) -> Verdict | None:
         """The expected call (the protocol prior) for a region of fillers that is no call alone:

@@ -398,17 +398,23 @@ def _attach_claps(slates: list[_Slate], claps: list[tuple[float, float]], rules:
     """Give each slate the loudest clap in its window; returns the indices of the claps used."""
     used: set[int] = set()
     for sl in slates:
-        lo, hi = sl.start - rules.clap_before_s, sl.end + rules.clap_after_s
-        best: int | None = None
-        for j, (t, score) in enumerate(claps):
-            if j in used or not lo <= t <= hi:
-                continue
-            if best is None or score > claps[best][1]:
-                best = j
+        best = _loudest_free_clap(sl.start, sl.end, claps, used, rules)
         if best is not None:
             used.add(best)
             sl.clap = claps[best]
     return used
+
+
+def _loudest_free_clap(start: float, end: float, claps: list[tuple[float, float]], used: set[int],
+                       rules: TakeRules) -> int | None:
+    """Index of the loudest clap not in ``used`` heard in the window of a slate seen from ``start``
+    to ``end`` (``clap_before_s`` before it to ``clap_after_s`` after it), or ``None``."""
+    lo, hi = start - rules.clap_before_s, end + rules.clap_after_s
+    best: int | None = None
+    for j, (t, score) in enumerate(claps):
+        if j not in used and lo <= t <= hi and (best is None or score > claps[best][1]):
+            best = j
+    return best
 
 
 def _clapped_candidates(candidates: Intervals | None, slates: list[_Slate], claps: list[tuple[float, float]],
@@ -421,11 +427,9 @@ def _clapped_candidates(candidates: Intervals | None, slates: list[_Slate], clap
     for _label, s, e, score, attrs in _rows(candidates):
         if any(h.start - rules.reslate_gap_s <= e and s <= h.end + rules.reslate_gap_s for h in heads + out):
             continue  # a confirmed board is there: this is the same board, or clutter beside it
-        lo, hi = s - rules.clap_before_s, e + rules.clap_after_s
-        free = [j for j, (t, _sc) in enumerate(claps) if j not in used and lo <= t <= hi]
-        if not free:
+        j = _loudest_free_clap(s, e, claps, used, rules)
+        if j is None:
             continue
-        j = max(free, key=lambda k: claps[k][1])
         clap_t = claps[j][0]
         nxt_action = min((a.t for a in actions if a.t >= clap_t), default=None)
         nxt_cut = min((c.t for c in cuts if c.t >= clap_t), default=None)
