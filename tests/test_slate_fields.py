@@ -291,3 +291,46 @@ def test_positional_codes_realigned_to_the_camera_file_roll() -> None:
     labelled, _labels = parse_layout(_lines(("SCENE", (60, 60, 160, 90)), ("A2", (60, 100, 120, 180))))
     assert labelled["scene"].source == "label"
     assert realign_to_filename(labelled, "A002C018_261123_R9QB.mp4") == labelled
+
+
+def _glyph_line(text: str, boxes: list[tuple[float, float]], y: tuple[float, float]) -> list:  # type: ignore[type-arg]
+    """One OCR line whose non-space characters have the given x extents."""
+    chars = [(ch, 0.99, [(a, y[0]), (b, y[0]), (b, y[1]), (a, y[1])])
+             for ch, (a, b) in zip(text.replace(" ", ""), boxes, strict=True)]
+    x0, x1 = boxes[0][0], boxes[-1][1]
+    return lines_from_boxes([[(x0, y[0]), (x1, y[0]), (x1, y[1]), (x0, y[1])]], [text], [0.97], [chars])
+
+
+def test_layout_hand_written_digits_apart_in_a_big_box_are_one_take() -> None:
+    # "C022139C17" as RapidOCR boxed it: the take's "1" and "7" stand 48 px apart (more than half
+    # a narrow glyph's width, a quarter of its height): one take 17, not 1
+    lines = _lines(("ROLL", (90, 340, 188, 386)), ("SCENE", (362, 336, 494, 382)), ("TAKE", (726, 330, 821, 379)))
+    lines += _glyph_line("C022139C17", [(100, 181), (178, 234), (232, 285), (283, 365), (378, 459), (457, 538),
+                                        (552, 632), (630, 711), (760, 850), (898, 990)], (347, 567))
+    fields, _labels = parse_layout(lines)
+    assert (fields["roll"].value, fields["scene"].value, fields["take"].value) == ("C022", "139C", "17")
+
+
+def test_layout_a_tokens_drifted_last_character_stays_with_its_token() -> None:
+    # "A004 2B 2": the character boxes drift so the roll's last "4" falls in the SC column
+    lines = _lines(("ROLL", (206, 163, 274, 197)), ("SC", (384, 161, 425, 195)), ("TK", (569, 160, 609, 194)))
+    lines += _glyph_line("A004 2B 2", [(190, 240), (240, 290), (290, 335), (372, 420), (440, 500), (500, 560),
+                                       (640, 700)], (200, 340))
+    fields, _labels = parse_layout(lines)
+    assert (fields["roll"].value, fields["scene"].value, fields["take"].value) == ("A004", "2B", "2")
+
+
+def test_layout_a_misread_code_label_run_into_its_value() -> None:
+    # "ROLA006": the label ROL(L) run into the roll A006 (an exact label ROL, not a misread ROLA + 006)
+    fields, labels = parse_layout(_lines(("ROLA006", (40, 450, 380, 560)), ("SCENE", (420, 400, 520, 440)),
+                                         ("28", (430, 450, 560, 580)), ("TAKE", (620, 400, 700, 440)),
+                                         ("1", (640, 450, 690, 580))))
+    assert [lab.field for lab in labels][:1] == ["roll"]
+    assert (fields["roll"].value, fields["scene"].value, fields["take"].value) == ("A006", "28", "1")
+
+
+def test_layout_dashes_between_unlabelled_codes_separate_them() -> None:
+    # the three boxes read as one line "28-122-57" with the small labels lost
+    lines = _merged("28-122-57", 80, 110, (340, 600))
+    fields, _labels = parse_layout(lines)
+    assert (fields["roll"].value, fields["scene"].value, fields["take"].value) == ("28", "122", "57")

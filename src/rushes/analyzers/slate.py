@@ -152,7 +152,7 @@ def _backbone_id() -> str:
 @register
 class Slate(Analyzer):
     name = "slate"
-    version = "7"
+    version = "8"
     Params = SlateParams
     default = True
     media_kinds = frozenset({"video"})

@@ -222,6 +222,21 @@ def _split_token(token: str, glyphs: list[OcrGlyph], start: int) -> list[_Piece]
                 head_g = [g for g in glyphs if g.pos < start + n]
                 tail_g = [g for g in glyphs if g.pos >= start + n]
                 return [_Piece(head, head_g, h), *_split_token(token[n:], tail_g, start + n)]
+    # a code label (misread or not) run into a value that reads as its code: "ROLA006" is ROL +
+    # A006 (an exact label beats a longer misread one: not ROLA + 006), "ROLLIB12", "SCEN12A"
+    best: tuple[float, int, tuple[str, float]] | None = None
+    for n in range(3, min(len(token) - 1, 8) + 1):
+        head, tail = token[:n], token[n:]
+        if not head.isalpha() or not any(c.isdigit() for c in tail):
+            continue
+        h = label_field(head)
+        if h is not None and h[0] in ("roll", "scene", "take") and normalise_field(h[0], tail) is not None \
+                and (best is None or (h[1], n) > best[:2]):
+            best = (h[1], n, h)
+    if best is not None:
+        n = best[1]
+        return [_Piece(token[:n], [g for g in glyphs if g.pos < start + n], best[2]),
+                _Piece(token[n:], [g for g in glyphs if g.pos >= start + n], None)]
     return [_Piece(token, glyphs, None)]
 
 
@@ -233,6 +248,7 @@ def parse_layout(lines: Sequence[OcrLine]) -> tuple[dict[str, FieldValue], list[
     """Read the slate fields from OCR lines (see the module docstring)."""
     labels: list[LabelHit] = []
     values: list[OcrGlyph] = []
+    tokens: list[list[OcrGlyph]] = []
     for line in lines:
         for piece in _pieces(line):
             if piece.label is not None and piece.glyphs:
@@ -240,6 +256,7 @@ def parse_layout(lines: Sequence[OcrLine]) -> tuple[dict[str, FieldValue], list[
                                        _union([g.box for g in piece.glyphs]), piece.glyphs[0].line))
             else:
                 values.extend(piece.glyphs)
+                tokens.append(piece.glyphs)
 
     assigned: dict[int, list[OcrGlyph]] = {i: [] for i in range(len(labels))}
     pending: list[OcrGlyph] = []
@@ -262,6 +279,7 @@ def parse_layout(lines: Sequence[OcrLine]) -> tuple[dict[str, FieldValue], list[
         if k is not None:
             assigned[k].append(g)
 
+    _keep_tokens_whole(tokens, assigned)
     fields: dict[str, FieldValue] = {}
     used: dict[str, set[tuple[int, int]]] = {}
     for k, lab in enumerate(labels):
@@ -284,6 +302,33 @@ def parse_layout(lines: Sequence[OcrLine]) -> tuple[dict[str, FieldValue], list[
     taken = {key: f for f, keys in used.items() if fields[f].value is not None for key in keys}
     _positional_codes(lines, labels, fields, taken)
     return fields, labels
+
+
+def _keep_tokens_whole(tokens: Sequence[list[OcrGlyph]], assigned: dict[int, list[OcrGlyph]]) -> None:
+    """Give a token's stray end character back to the rest of the token.
+
+    Character boxes of a long line drift, so the last ``4`` of ``A004`` can fall into the next
+    column. When OCR itself separated the tokens (``A004 2B 2``) and a token of 3+ characters has
+    exactly one end character in another label's column, where another token is already read,
+    that character belongs to its own token. (A run OCR did not separate, ``C022139C17``, is
+    split by columns as before: there each column holds several of its characters.)"""
+    owner = {id(g): k for k, gs in assigned.items() for g in gs}
+    for token in tokens:
+        if len(token) < 3:
+            continue
+        found = [owner.get(id(g)) for g in token]
+        ks = [k for k in found if k is not None]
+        if len(ks) != len(found) or len(set(ks)) != 2:
+            continue
+        for end, rest in ((0, ks[1:]), (len(ks) - 1, ks[:-1])):
+            stray, home = ks[end], rest[0]
+            if all(k == home for k in rest) and stray != home and any(
+                owner.get(id(g)) == stray for other in tokens if other is not token for g in other
+            ):
+                g = token[end]
+                assigned[stray] = [x for x in assigned[stray] if x is not g]
+                assigned[home].append(g)
+                break
 
 
 def _assign_right(g: OcrGlyph, labels: Sequence[LabelHit]) -> int | None:
@@ -463,7 +508,9 @@ def _positional_codes(
         for piece in _pieces(line):
             if piece.label is not None or not piece.glyphs:
                 continue
-            for group in _gap_groups(piece.glyphs):
+            # a dash or dot between codes separates them ("28-122-57": three boxes read as one line)
+            runs = [g for g in _gap_groups(piece.glyphs) for g in _split_at_marks(g)]
+            for group in runs:
                 # a run whose characters went to different fields, or only partly to one
                 # ("1125C15" whose "25C" and "15" went to SCENE and TAKE) is one code per owner
                 start = 0
@@ -482,11 +529,28 @@ def _gap_groups(glyphs: Sequence[OcrGlyph]) -> list[list[OcrGlyph]]:
     groups: list[list[OcrGlyph]] = []
     for g in sorted(glyphs, key=lambda g: (g.line, g.pos)):
         prev = groups[-1][-1] if groups else None
-        if prev is not None and prev.line == g.line and g.box[0] - prev.box[2] <= 0.5 * max(1.0, g.box[2] - g.box[0]):
+        if prev is not None and prev.line == g.line and g.box[0] - prev.box[2] <= max(
+                0.5 * (g.box[2] - g.box[0]), _GAP_OF_HEIGHT * (g.box[3] - g.box[1]), 1.0):
             groups[-1].append(g)
         else:
             groups.append([g])
     return groups
+
+
+#: a gap within one code may be this share of the characters' height, however narrow they are:
+#: hand-written digits in a big box stand apart ("1  7"), narrow glyphs make half a width too tight
+_GAP_OF_HEIGHT = 0.3
+
+
+def _split_at_marks(glyphs: list[OcrGlyph]) -> list[list[OcrGlyph]]:
+    """A run split at its punctuation (the marks dropped)."""
+    out: list[list[OcrGlyph]] = [[]]
+    for g in glyphs:
+        if g.char.isalnum():
+            out[-1].append(g)
+        elif out[-1]:
+            out.append([])
+    return [run for run in out if run]
 
 
 class _Code(NamedTuple):
