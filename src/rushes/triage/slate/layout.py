@@ -31,7 +31,14 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, NamedTuple
 
-from rushes.triage.slate.fields import FIELDS, label_field, normalise_field, normalise_text, roll_matches_filename
+from rushes.triage.slate.fields import (
+    FIELDS,
+    LABELS,
+    label_field,
+    normalise_field,
+    normalise_text,
+    roll_matches_filename,
+)
 
 __all__ = [
     "Box", "FieldValue", "LabelHit", "OcrGlyph", "OcrLine", "empty_fields", "lines_from_boxes", "normalise_value",
@@ -229,7 +236,7 @@ def _split_token(token: str, glyphs: list[OcrGlyph], start: int) -> list[_Piece]
         head, tail = token[:n], token[n:]
         if not head.isalpha() or not any(c.isdigit() for c in tail):
             continue
-        h = label_field(head)
+        h = label_field(head) or _code_label_prefix(head)
         if h is not None and h[0] in ("roll", "scene", "take") and normalise_field(h[0], tail) is not None \
                 and (best is None or (h[1], n) > best[:2]):
             best = (h[1], n, h)
@@ -238,6 +245,18 @@ def _split_token(token: str, glyphs: list[OcrGlyph], start: int) -> list[_Piece]
         return [_Piece(token[:n], [g for g in glyphs if g.pos < start + n], best[2]),
                 _Piece(token[n:], [g for g in glyphs if g.pos >= start + n], None)]
     return [_Piece(token, glyphs, None)]
+
+
+def _code_label_prefix(head: str) -> tuple[str, float] | None:
+    """A code label cut short ("SCE", "TAK": the box's rule or edge over its end), three letters
+    at least."""
+    up = head.upper()
+    if len(up) < 3:
+        return None
+    for name in ("roll", "scene", "take"):
+        if any(len(lab) > len(up) and lab.startswith(up) for lab in LABELS[name]):
+            return name, 0.8
+    return None
 
 
 def _v_overlap(a: Box, b: Box) -> float:

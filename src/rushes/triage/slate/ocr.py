@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -29,11 +30,13 @@ import numpy.typing as npt
 
 from rushes.errors import ModelNotAvailable
 from rushes.models.base import LazyModel, file_sha256, package_file, worker_threads
+from rushes.triage.distance import levenshtein
 from rushes.triage.slate.fields import FIELDS, label_field
 from rushes.triage.slate.layout import (
     Box,
     FieldValue,
     LabelHit,
+    OcrGlyph,
     OcrLine,
     empty_fields,
     lines_from_boxes,
@@ -41,6 +44,7 @@ from rushes.triage.slate.layout import (
     parse_layout,
     value_cell,
 )
+from rushes.triage.slate.rules import levelled_crop, vertical_rules
 
 __all__ = ["OcrSettings", "SlateOcr", "SlateReading", "ocr_model_id", "read_slate", "slate_ocr"]
 
@@ -72,6 +76,10 @@ class OcrSettings:
     """Roll / scene / take whose printed label was found but whose value was not (the detector
     misses big single hand-written characters at full size now and then) are read once more on a
     crop of the box under the label, scaled to this height in pixels; 0 = off."""
+    split_at_rules: bool = True
+    """A line that runs across the board's vertical rules (the ROLL, SCENE and TAKE values read
+    as one, ``1615115``) is cut at the rules and each part read again on its own, scaled to
+    :attr:`cell_height` (see :mod:`rushes.triage.slate.rules`); counted in ``cell_reads``."""
     zoom_gain: float = 1.6
     """A board small in the frame is read once more on a crop around the text the first read
     found, scaled so the detector sees it at least this many times bigger than in the full frame
@@ -92,7 +100,8 @@ class SlateReading:
     passes: int = 1
     """OCR engine runs spent on this reading (2 when both orientations were tried)."""
     cell_reads: int = 0
-    """Extra OCR runs on the box under a label whose value the full read missed."""
+    """Extra OCR runs on parts of the board: the box under a label whose value the full read
+    missed, and the parts of a line cut at the board's rules."""
     zoomed: bool = False
     """The fields come from a second read of a crop around the text (a board small in the frame);
     that read is counted in :attr:`passes`."""
@@ -124,8 +133,7 @@ class SlateReading:
 
     def complete(self, min_confidence: float = 0.6) -> bool:
         """Roll, scene and take all read next to their labels with fair confidence."""
-        return all((fv := self.fields.get(f)) is not None and fv.value is not None and fv.source == "label"
-                   and fv.confidence >= min_confidence for f in ("roll", "scene", "take"))
+        return _complete(self.fields, min_confidence)
 
     def looks_like_a_slate(self) -> bool:
         """Slate evidence in the text: a printed label (ROLL, SCENE, TAKE, ...) or, on boards
@@ -260,16 +268,170 @@ def slate_ocr(settings: OcrSettings = OcrSettings()) -> SlateOcr:
 def _read_once(ocr: SlateOcr, image: UInt8Image, upside_down: bool) -> SlateReading:
     img = np.ascontiguousarray(image[::-1, ::-1]) if upside_down else image
     lines = ocr.lines(img)
+    extra = 0
     fields, labels = parse_layout(lines)
+    if ocr.settings.split_at_rules and ocr.settings.cell_height > 0 and lines and not _complete(fields):
+        # roll, scene and take not all read next to their labels: the big values may be one line
+        lines, extra = _split_at_rules(ocr, img, lines)
+        if extra:
+            fields, labels = parse_layout(lines)
     full = empty_fields()
     full.update(fields)
-    reading = SlateReading(full, lines, labels, upside_down=upside_down)
+    reading = SlateReading(full, lines, labels, upside_down=upside_down, cell_reads=extra)
     if ocr.settings.cell_height > 0 and lines:
         _read_cells(ocr, img, reading, lines[0].rot)
     return reading
 
 
 _CELL_FIELDS = ("roll", "scene", "take")
+
+
+def _complete(fields: dict[str, FieldValue], min_confidence: float = 0.6) -> bool:
+    return all((fv := fields.get(f)) is not None and fv.value is not None and fv.source == "label"
+               and fv.confidence >= min_confidence for f in _CELL_FIELDS)
+
+
+def _split_at_rules(ocr: SlateOcr, image: UInt8Image, lines: list[OcrLine]) -> tuple[list[OcrLine], int]:
+    """Lines that run across the board's vertical rules (``1615115`` over three boxes) cut at the
+    rules, each part read again on its own (:attr:`OcrSettings.split_at_rules`); returns the
+    lines (glyphs renumbered) and the extra OCR runs spent."""
+    import cv2
+
+    gray: UInt8Image | None = None
+    out: list[OcrLine] = []
+    runs = 0
+    for line in lines:
+        alnum = [c for c in line.text if c.isalnum()]
+        if len(alnum) < 3 or not any(c.isdigit() for c in alnum):
+            out.append(line)
+            continue
+        if gray is None:
+            gray = np.asarray(cv2.cvtColor(np.ascontiguousarray(image[..., :3]), cv2.COLOR_RGB2GRAY), np.uint8)
+        rules = vertical_rules(gray, line.box, line.rot)
+        if not rules:
+            out.append(line)
+            continue
+        x0, y0, x1, y1 = line.box
+        h = y1 - y0
+        lefts = [x0, *(r[1] for r in rules)]
+        rights = [*(r[0] for r in rules), x1]
+        parts: list[OcrLine] = []
+        for a, b in zip(lefts, rights, strict=True):
+            # leave the rule itself out; pad with the board's colour so the text is not at the edge
+            seg = (a + 0.03 * h, y0, b - 0.03 * h, y1)
+            if seg[2] - seg[0] < 0.15 * h:
+                continue
+            crop = levelled_crop(np.ascontiguousarray(image[..., :3]), seg, line.rot)
+            fill = [int(v) for v in np.median(crop.reshape(-1, 3), axis=0)]
+            pad = max(2, int(0.15 * crop.shape[0]))
+            crop = cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=fill)
+            scale = ocr.settings.cell_height / crop.shape[0]
+            small = cv2.resize(crop, None, fx=scale, fy=scale,
+                               interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+            runs += 1
+            found = [ln for ln in ocr.lines(np.ascontiguousarray(small)) if ln.text.strip()]
+            # the values are the big print: the box's own label and the edge of the next row, read
+            # in the same crop, are smaller (a label run into its value stays with it)
+            if found:
+                top = max(found, key=lambda ln: ln.box[3] - ln.box[1]).box
+                th = top[3] - top[1]
+                found = [ln for ln in found if ln.box[3] - ln.box[1] >= 0.6 * th
+                         and min(ln.box[3], top[3]) - max(ln.box[1], top[1]) >= 0.5 * (ln.box[3] - ln.box[1])]
+            origin = (seg[0] - pad, seg[1] - pad)
+            if found:
+                parts.append(_one_line([_placed(ln, scale, origin, line.rot) for ln in found]))
+        # a real split leaves a code on each of two sides of a rule at least; else (a rule beside
+        # a word) the line stays as it was
+        if sum(1 for part in parts if any(_is_code(t) for t in part.text.split())) < 2:
+            out.append(line)
+            continue
+        out.extend(_first_reading(line.text, parts))
+    if runs == 0:
+        return lines, 0
+    return [_renumber(ln, i) for i, ln in enumerate(out)], runs
+
+
+def _is_code(token: str) -> bool:
+    return any(c.isdigit() for c in token) and any(
+        normalise_value(name, token) is not None for name in _CELL_FIELDS)
+
+
+def _one_line(lines: list[OcrLine]) -> OcrLine:
+    """The lines read in one box as one line, left to right (hand-written characters of one value
+    at different heights are read as separate lines); a space where they stand apart."""
+    lines = sorted(lines, key=lambda ln: ln.box[0])
+    if len(lines) == 1:
+        return lines[0]
+    text = ""
+    glyphs: list[OcrGlyph] = []
+    for k, ln in enumerate(lines):
+        if k:
+            prev = lines[k - 1].box
+            if ln.box[0] - prev[2] > 0.5 * max(1.0, min(prev[3] - prev[1], ln.box[3] - ln.box[1])):
+                text += " "
+        offset = len(text)
+        text += ln.text
+        glyphs.extend(replace(g, pos=g.pos + offset) for g in ln.glyphs)
+    box = (min(ln.box[0] for ln in lines), min(ln.box[1] for ln in lines),
+           max(ln.box[2] for ln in lines), max(ln.box[3] for ln in lines))
+    image_boxes = [ln.image_box or ln.box for ln in lines]
+    image_box = (min(b[0] for b in image_boxes), min(b[1] for b in image_boxes),
+                 max(b[2] for b in image_boxes), max(b[3] for b in image_boxes))
+    score = sum(ln.score * len(ln.text) for ln in lines) / max(1, sum(len(ln.text) for ln in lines))
+    return OcrLine(text, score, box, tuple(glyphs), image_box, lines[0].rot)
+
+
+def _first_reading(text: str, parts: list[OcrLine]) -> list[OcrLine]:
+    """The parts of a line cut at the board's rules, with the characters of the first reading
+    of the whole line where it agrees with them: it read the characters in context, the parts
+    only tell where the boxes end (``35E20`` over ``35E`` | ``2C`` is ``35E`` | ``20``; a rule read
+    as ``1`` at the edge of a part, ``1035``, drops out). Parts whose texts are farther than one
+    slip per five characters from any cut of the first reading are kept as read."""
+    first = "".join(c for c in text if c.isalnum())
+    reads = ["".join(c for c in p.text if c.isalnum()) for p in parts]
+    n = len(reads)
+    if not first or n < 2 or len(first) < n:
+        return parts
+    allowed = max(1, len(first) // 5)
+    best: tuple[int, tuple[int, ...]] | None = None
+    for cuts in combinations(range(1, len(first)), n - 1):
+        bounds = (0, *cuts, len(first))
+        cost = sum(levenshtein(first[a:b], r, allowed + 1) for a, b, r in zip(bounds, bounds[1:], reads, strict=False))
+        if best is None or cost < best[0]:
+            best = (cost, bounds)
+    if best is None or best[0] == 0 or best[0] > allowed:
+        return parts
+    bounds = best[1]
+    out: list[OcrLine] = []
+    for a, b, part in zip(bounds, bounds[1:], parts, strict=False):
+        piece = first[a:b]
+        step = (part.box[2] - part.box[0]) / len(piece)
+        glyphs = tuple(OcrGlyph(c, part.score, (part.box[0] + i * step, part.box[1], part.box[0] + (i + 1) * step,
+                                                 part.box[3]), 0, i) for i, c in enumerate(piece))
+        out.append(replace(part, text=piece, glyphs=glyphs))
+    return out
+
+
+def _placed(line: OcrLine, scale: float, origin: tuple[float, float], rot: tuple[float, float]) -> OcrLine:
+    """A line read on a scaled, upright crop put back in the levelled frame of the whole image:
+    crop pixel ``(u, v)`` is the levelled point ``origin + (u, v) / scale``."""
+
+    def back(b: Box) -> Box:
+        return (origin[0] + b[0] / scale, origin[1] + b[1] / scale, origin[0] + b[2] / scale, origin[1] + b[3] / scale)
+
+    box = back(line.box)
+    c, s = rot
+    # the box's corners in image pixels (x = u c + v s, y = -u s + v c)
+    xs = [u * c + v * s for u in (box[0], box[2]) for v in (box[1], box[3])]
+    ys = [-u * s + v * c for u in (box[0], box[2]) for v in (box[1], box[3])]
+    return OcrLine(line.text, line.score, box, tuple(replace(g, box=back(g.box)) for g in line.glyphs),
+                   (min(xs), min(ys), max(xs), max(ys)), rot)
+
+
+def _renumber(line: OcrLine, index: int) -> OcrLine:
+    if all(g.line == index for g in line.glyphs):
+        return line
+    return replace(line, glyphs=tuple(replace(g, line=index) for g in line.glyphs))
 
 
 def _read_cells(ocr: SlateOcr, image: UInt8Image, reading: SlateReading, rot: tuple[float, float]) -> None:
