@@ -291,3 +291,35 @@ def test_fillers_where_a_call_is_expected_become_the_call_when_it_wins_with_the_
     # a word said clearly (alone it is "Lunch.") is not made the expected call
     lunch = _in_noise(synthesize("Lunch!", RATE), seed=8)
     assert v.verify(lunch, ["to", "the"], [0.4, 0.8], expected=("speed", "mark")) is None
+
+
+def test_a_lone_word_the_pack_was_unsure_of_is_a_candidate_for_the_commands_of_its_onset() -> None:
+    from rushes.triage.speech.verify import same_onset
+
+    assert same_onset("comment") == ["cut"] and "rolling" in same_onset("running") and same_onset("the") == []
+    p = VerifyParams()
+    assert candidate(["comment"], p, [0.04]) == (0, ["cut"])
+    assert candidate(["comment"], p, [0.6]) is None  # heard with confidence: a word
+    assert candidate(["comment"], p) is None  # no probabilities: nothing to go on
+    assert candidate(["comment"], VerifyParams(unsure_below=0.0), [0.04]) is None
+
+
+@pytest.mark.models
+@pytest.mark.shared_data
+@needs_fw
+def test_real_cut_heard_as_comment_at_low_probability_is_restored_and_real_words_are_not(tiny: object) -> None:
+    """On a real-parts reel, the real flapped "cut" right before "reset" came out of a pack as
+    "comment" at 0.04; alone, scored against the commands that begin with its sound, it is "cut".
+    A real word said alone that the pack was unsure of stays what it was."""
+    if not (SHARED_DATA / "audio" / "cathy_arctic_a0269.wav").exists():
+        pytest.skip("cathy_arctic_a0269.wav is not present")
+    from rushes.demo.realreel import RealParts
+    from rushes.demo.speech import synthesize
+
+    word, _onset = RealParts(SHARED_DATA).word("cathy_arctic_a0269.wav", "cut", RATE)
+    v = CommandVerifier(lambda: tiny)
+    verdict = v.verify(_in_noise(word, seed=5), ["comment"], [0.04])
+    assert verdict is not None and verdict.command == "cut"
+    for said in ("Comment!", "Camera!", "Rabbit!"):
+        heard = said.rstrip("!").lower()
+        assert v.verify(_in_noise(synthesize(said, RATE), seed=9), [heard], [0.05]) is None, said

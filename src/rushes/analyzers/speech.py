@@ -90,7 +90,7 @@ def _vad_id() -> str:
 @register
 class Speech(Analyzer):
     name = "speech"
-    version = "8"
+    version = "9"
     Params = SpeechAnalyzerParams
     media_kinds = frozenset({"video", "audio"})
     default = True

@@ -96,6 +96,11 @@ class VerifyParams:
     probabilities: a real, flapped "Cut" after dialogue came out of a pack at 0.02-0.04, under
     the rules' ``min_probability``, and alone scores ~0.2. 0 turns this off."""
 
+    unsure_below: float = 0.1
+    """A lone word (the region's one non-filler token) that sounds like no command but that the
+    pack decoding gave less than this probability is re-scored against the commands that begin
+    with its sound: a flapped "Cut!" right after dialogue came out of a pack as "comment" at
+    0.04. 0 turns this off."""
     context_prior: float = 3.0
     """Log-probability forgiven to a call the set's protocol expects next (see the module
     docstring); 0 turns the protocol prior off."""
@@ -192,6 +197,20 @@ def sounds_like(token: str) -> list[str]:
     return [c for _d, c in sorted(found)]
 
 
+def same_onset(token: str) -> list[str]:
+    """The single-word commands that begin with the sound ``token`` begins with (its first CMU
+    phoneme, else its first letter): ``"comment"`` → ``["cut"]``."""
+    token = token.lower()
+    mine = phonemes(token)
+    out: list[str] = []
+    for cmd in SINGLE_COMMANDS:
+        theirs = phonemes(cmd)
+        same = mine[0] == theirs[0] if mine and theirs else token[:1] == cmd[:1]
+        if same and cmd != token:
+            out.append(cmd)
+    return out
+
+
 #: the calls the set's protocol expects after each roll call (sound and camera in either order)
 EXPECTED_NEXT: dict[str, tuple[str, ...]] = {
     "rolling": ("speed", "mark"), "speed": ("rolling", "mark"), "mark": ("action",),
@@ -237,6 +256,8 @@ def candidate(words: Sequence[str], params: VerifyParams,
     if any(t in SINGLE_COMMANDS for t in flat):
         return None
     cmds = sounds_like(flat[k])
+    if not cmds and probabilities is not None and probabilities[k] < params.unsure_below:
+        cmds = same_onset(flat[k])
     if params.context_prior > 0:
         cmds += [c for c in expected if c not in cmds]
     return (k, cmds) if cmds else None
