@@ -334,3 +334,31 @@ def test_layout_dashes_between_unlabelled_codes_separate_them() -> None:
     lines = _merged("28-122-57", 80, 110, (340, 600))
     fields, _labels = parse_layout(lines)
     assert (fields["roll"].value, fields["scene"].value, fields["take"].value) == ("28", "122", "57")
+
+
+def test_layout_a_date_on_the_cameras_row_without_its_label_is_the_date() -> None:
+    fields, _labels = parse_layout(_lines(("CAM", (17, 643, 91, 680)), ("D", (181, 627, 255, 699)),
+                                          ("17 DEC 2024", (305, 610, 642, 699))))
+    assert (fields["camera"].value, fields["date"].value) == ("D", "17 DEC 2024")
+    # a date read next to its label stays; the camera still loses the stray date
+    fields, _labels = parse_layout(_lines(("CAMERA", (17, 643, 150, 680)), ("B 6/13/27", (181, 627, 500, 699)),
+                                          ("DATE", (17, 720, 100, 760)), ("6/13/27", (181, 710, 500, 770))))
+    assert (fields["camera"].value, fields["date"].value) == ("B", "6/13/27")
+
+
+def test_layout_a_name_in_capitals_run_into_the_next_label() -> None:
+    fields, labels = parse_layout(_lines(("CAMERA", (20, 100, 150, 140)), ("A. FERREIRADATE", (200, 90, 600, 150)),
+                                         ("8/21/27", (620, 90, 800, 150))))
+    assert [lab.field for lab in labels] == ["camera", "date"]
+    assert (fields["camera"].value, fields["date"].value) == ("A. FERREIRA", "8/21/27")
+    # a word of a title that ends like a code label is not split ("MISTAKE" is no TAKE)
+    _fields, labels = parse_layout(_lines(("PROD", (20, 0, 100, 40)), ("THE MISTAKE", (150, 0, 500, 40))))
+    assert [lab.field for lab in labels] == ["prod"]
+
+
+def test_the_cameras_value_cell_is_right_of_its_label() -> None:
+    from rushes.triage.slate.layout import right_cell
+
+    _fields, labels = parse_layout(_lines(("CAM", (20, 600, 90, 640)), ("DATE", (400, 600, 480, 640))))
+    x0, y0, x1, y1 = right_cell(labels, 0)
+    assert 90 < x0 < 100 and 390 < x1 < 400 and y0 < 600 and y1 > 640

@@ -42,7 +42,7 @@ from rushes.triage.slate.fields import (
 
 __all__ = [
     "Box", "FieldValue", "LabelHit", "OcrGlyph", "OcrLine", "empty_fields", "lines_from_boxes", "normalise_value",
-    "parse_layout", "realign_to_filename", "value_cell",
+    "parse_layout", "realign_to_filename", "right_cell", "value_cell",
 ]
 
 Box = tuple[float, float, float, float]
@@ -204,9 +204,12 @@ def _split_token(token: str, glyphs: list[OcrGlyph], start: int) -> list[_Piece]
     # a value run into the next printed label: "DuarteDATE" (the label in capitals after a small letter)
     for n in range(4, min(len(token) - 1, 10) + 1):
         tail, cut = token[-n:], len(token) - n
-        if tail.isalpha() and tail.isupper() and not token[cut - 1].isupper():
+        # (in capitals too, "FERREIRADATE", when three letters or more come before a label of a
+        # row's end, DATE / CAMERA / DIRECTOR: not "MISTAKE" in a title)
+        caps = cut >= 3 and token[:cut].replace(".", "").isalpha()
+        if tail.isalpha() and tail.isupper() and (not token[cut - 1].isupper() or caps):
             t = label_field(tail)
-            if t is not None and t[1] == 1.0:
+            if t is not None and t[1] == 1.0 and (not token[cut - 1].isupper() or t[0] in _ROW_END_LABELS):
                 head_g = [g for g in glyphs if g.pos < start + cut]
                 tail_g = [g for g in glyphs if g.pos >= start + cut]
                 return [*_split_token(token[:cut], head_g, start), _Piece(tail, tail_g, t)]
@@ -245,6 +248,10 @@ def _split_token(token: str, glyphs: list[OcrGlyph], start: int) -> list[_Piece]
         return [_Piece(token[:n], [g for g in glyphs if g.pos < start + n], best[2]),
                 _Piece(token[n:], [g for g in glyphs if g.pos >= start + n], None)]
     return [_Piece(token, glyphs, None)]
+
+
+#: labels that may follow a value in capitals on one row ("A. FERREIRADATE 3/1/25")
+_ROW_END_LABELS = ("date", "camera", "director")
 
 
 def _code_label_prefix(head: str) -> tuple[str, float] | None:
@@ -320,7 +327,25 @@ def parse_layout(lines: Sequence[OcrLine]) -> tuple[dict[str, FieldValue], list[
             used[lab.field] = {(g.line, g.pos) for g in glyphs}
     taken = {key: f for f, keys in used.items() if fields[f].value is not None for key in keys}
     _positional_codes(lines, labels, fields, taken)
+    _date_out_of_camera(fields)
     return fields, labels
+
+
+def _date_out_of_camera(fields: dict[str, FieldValue]) -> None:
+    """The date written on the camera's row when the DATE label was not read ("CAM A  12/4/26"):
+    the date-looking run leaves the camera and is the date, when no date was read."""
+    cam = fields.get("camera")
+    if cam is None or cam.value is None:
+        return
+    m = _DATE_RE.search(cam.raw)
+    if m is None:
+        return
+    date = fields.get("date")
+    if date is None or date.value is None:
+        fields["date"] = FieldValue(normalise_text(m.group(0)), m.group(0), cam.confidence * 0.8, cam.source)
+    rest = (cam.raw[:m.start()] + " " + cam.raw[m.end():]).strip()
+    value = normalise_field("camera", rest) if rest else None
+    fields["camera"] = FieldValue(value, rest, cam.confidence if value else 0.0, cam.source if value else "none")
 
 
 def _keep_tokens_whole(tokens: Sequence[list[OcrGlyph]], assigned: dict[int, list[OcrGlyph]]) -> None:
@@ -453,6 +478,17 @@ def value_cell(labels: Sequence[LabelHit], k: int, max_rows: float = 6.0) -> Box
              if j != k and m.box[1] >= top + 0.5 * h and m.box[0] < x1 and m.box[2] > x0]
     bottom = min([top + max_rows * h, *below])
     return (x0, top, x1, bottom)
+
+
+def right_cell(labels: Sequence[LabelHit], k: int, max_width: float = 8.0) -> Box:
+    """The box (levelled frame) right of an inline label ``k`` (``CAM  A``) where its hand-written
+    value is: from the label's right edge to the next label on its row (at most ``max_width``
+    label heights), a little taller than the label (hand-writing is bigger than print)."""
+    _lx0, ly0, lx1, ly1 = labels[k].box
+    h = max(1.0, ly1 - ly0)
+    nxt = [m.box[0] for j, m in enumerate(labels)
+           if j != k and m.box[0] > lx1 and _v_overlap(m.box, labels[k].box) > 0.5 * h]
+    return (lx1 + 0.1 * h, ly0 - 0.6 * h, min([lx1 + max_width * h, *nxt]) - 0.1 * h, ly1 + 0.6 * h)
 
 
 def normalise_value(name: str, raw: str) -> str | None:

@@ -18,6 +18,7 @@ actually run. One engine per settings is loaded lazily, once per process, behind
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,7 @@ from rushes.triage.slate.layout import (
     lines_from_boxes,
     normalise_value,
     parse_layout,
+    right_cell,
     value_cell,
 )
 from rushes.triage.slate.rules import levelled_crop, vertical_rules
@@ -284,6 +286,7 @@ def _read_once(ocr: SlateOcr, image: UInt8Image, upside_down: bool) -> SlateRead
 
 
 _CELL_FIELDS = ("roll", "scene", "take")
+_DATE_LIKE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}|\d{4}")
 
 
 def _complete(fields: dict[str, FieldValue], min_confidence: float = 0.6) -> bool:
@@ -441,14 +444,16 @@ def _read_cells(ocr: SlateOcr, image: UInt8Image, reading: SlateReading, rot: tu
 
     best: dict[str, int] = {}
     for k, lab in enumerate(reading.labels):
-        if lab.field in _CELL_FIELDS and (
+        if lab.field in (*_CELL_FIELDS, "camera") and (
                 lab.field not in best or lab.quality > reading.labels[best[lab.field]].quality):
             best[lab.field] = k
-    for name in _CELL_FIELDS:
+    for name in (*_CELL_FIELDS, "camera"):
         fv = reading.fields[name]
         if name not in best or (fv.value is not None and fv.source == "label"):
             continue
-        crop = _crop(image, value_cell(reading.labels, best[name]), rot)
+        # the camera letter is written right of its label (CAM  A), the codes in the box below
+        cell = right_cell(reading.labels, best[name]) if name == "camera" else value_cell(reading.labels, best[name])
+        crop = _crop(image, cell, rot)
         if crop is None:
             continue
         scale = ocr.settings.cell_height / crop.shape[0]
@@ -458,6 +463,8 @@ def _read_cells(ocr: SlateOcr, image: UInt8Image, reading: SlateReading, rot: tu
         found: list[tuple[float, float, str, str]] = []  # height, score, value, raw
         for line in ocr.lines(np.ascontiguousarray(small)):
             raw = " ".join(t for t in line.text.split() if label_field(t) is None)
+            if name == "camera" and (_DATE_LIKE.search(raw) or len(raw.replace(" ", "")) > 24):
+                continue  # the date written on the same row, or a line run in from the next box
             value = normalise_value(name, raw) if raw else None
             if value is not None:
                 found.append((line.box[3] - line.box[1], line.score, value, raw))
