@@ -41,6 +41,8 @@ def test_normalise_take(raw: str, want: str | None) -> None:
     ("A-004", "A004"), ("B12", "B12"), ("", None), ("ROLL", None),
     # a round hand-written 0 read as C after the camera letter; C stays a camera letter first
     ("BCC9", "B009"), ("A0C4", "A004"), ("C027", "C027"), ("CC12", "C012"), ("C", None),
+    # a hand-written camera letter B read as 8 before a zero-padded roll number
+    ("8004", "B004"), ("8017", "B017"), ("804", "804"), ("1004", "1004"), ("8123", "8123"),
 ])
 def test_normalise_roll(raw: str, want: str | None) -> None:
     assert normalise_roll(raw) == want

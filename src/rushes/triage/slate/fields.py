@@ -188,6 +188,10 @@ def normalise_roll(text: str) -> str | None:
     digits = "".join(c if c.isdigit() else _ROLL_DIGIT_LIKE.get(c, "?") for c in rest)
     if "?" in digits or not digits:
         return None
+    if not lead and not tail and re.fullmatch(r"80\d\d", digits):
+        # rolls are a camera letter and three digits (A004): four digits with a leading 8 and a
+        # zero are a hand-written B read as 8 ("8004" is B004; "804" and "1004" stay numbers)
+        lead, digits = "B", digits[1:]
     out = f"{lead}{digits}{tail}"
     return out if _ROLL_RE.match(out) else None
 
