@@ -101,6 +101,9 @@ class SlateParams:
     zoom_gain: float = 1.6
     """A board small in the frame is read again on a crop around its text when the detector would
     see it at least this many times bigger; 0 = off (see ``OcrSettings.zoom_gain``)."""
+    split_at_rules: bool = True
+    """A line read across the board's vertical rules is cut there and each part read again (see
+    ``OcrSettings.split_at_rules``; needs ``cell_height`` > 0)."""
     ocr_max_side: int = 1920
     """Full-resolution frames for OCR are scaled down to this longest side."""
     batch: int = 4
@@ -251,7 +254,8 @@ class Slate(Analyzer):
             try:
                 ocr_engine = slate_ocr(OcrSettings(det_side=self.p.det_side, det_side_large=self.p.det_side_large,
                                                     cell_height=self.p.cell_height,
-                                                    zoom_gain=self.p.zoom_gain))
+                                                    zoom_gain=self.p.zoom_gain,
+                                                    split_at_rules=self.p.split_at_rules))
             except ModelNotAvailable as exc:
                 ocr_error = str(exc)
                 log.warning("slate: OCR unavailable, slates are detected but not read: %s", exc)
