@@ -447,9 +447,12 @@ def _read_cells(ocr: SlateOcr, image: UInt8Image, reading: SlateReading, rot: tu
         if lab.field in (*_CELL_FIELDS, "camera") and (
                 lab.field not in best or lab.quality > reading.labels[best[lab.field]].quality):
             best[lab.field] = k
+    # the camera box only on a reading that is the right way up (two exact labels at least): a
+    # board read both ways would pay for a camera read on its upside-down reading too
+    upright = len({lab.field for lab in reading.labels if lab.quality >= 1.0}) >= 2
     for name in (*_CELL_FIELDS, "camera"):
         fv = reading.fields[name]
-        if name not in best or (fv.value is not None and fv.source == "label"):
+        if name not in best or (fv.value is not None and fv.source == "label") or (name == "camera" and not upright):
             continue
         # the camera letter is written right of its label (CAM  A), the codes in the box below
         cell = right_cell(reading.labels, best[name]) if name == "camera" else value_cell(reading.labels, best[name])
