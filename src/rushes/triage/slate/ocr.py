@@ -300,6 +300,7 @@ def _split_at_rules(ocr: SlateOcr, image: UInt8Image, lines: list[OcrLine]) -> t
     lines (glyphs renumbered) and the extra OCR runs spent."""
     import cv2
 
+    rgb = np.ascontiguousarray(image[..., :3])
     gray: UInt8Image | None = None
     out: list[OcrLine] = []
     runs = 0
@@ -309,7 +310,7 @@ def _split_at_rules(ocr: SlateOcr, image: UInt8Image, lines: list[OcrLine]) -> t
             out.append(line)
             continue
         if gray is None:
-            gray = np.asarray(cv2.cvtColor(np.ascontiguousarray(image[..., :3]), cv2.COLOR_RGB2GRAY), np.uint8)
+            gray = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), np.uint8)
         rules = vertical_rules(gray, line.box, line.rot)
         if not rules:
             out.append(line)
@@ -324,15 +325,13 @@ def _split_at_rules(ocr: SlateOcr, image: UInt8Image, lines: list[OcrLine]) -> t
             seg = (a + 0.03 * h, y0, b - 0.03 * h, y1)
             if seg[2] - seg[0] < 0.15 * h:
                 continue
-            crop = levelled_crop(np.ascontiguousarray(image[..., :3]), seg, line.rot)
+            crop = levelled_crop(rgb, seg, line.rot)
             fill = [int(v) for v in np.median(crop.reshape(-1, 3), axis=0)]
             pad = max(2, int(0.15 * crop.shape[0]))
             crop = cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=fill)
-            scale = ocr.settings.cell_height / crop.shape[0]
-            small = cv2.resize(crop, None, fx=scale, fy=scale,
-                               interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
             runs += 1
-            found = [ln for ln in ocr.lines(np.ascontiguousarray(small)) if ln.text.strip()]
+            read, scale = _read_scaled(ocr, np.asarray(crop, np.uint8))
+            found = [ln for ln in read if ln.text.strip()]
             # the values are the big print: the box's own label and the edge of the next row, read
             # in the same crop, are smaller (a label run into its value stays with it)
             if found:
@@ -352,6 +351,25 @@ def _split_at_rules(ocr: SlateOcr, image: UInt8Image, lines: list[OcrLine]) -> t
     if runs == 0:
         return lines, 0
     return [_renumber(ln, i) for i, ln in enumerate(out)], runs
+
+
+def _read_scaled(ocr: SlateOcr, crop: UInt8Image) -> tuple[list[OcrLine], float]:
+    """OCR lines of a crop scaled to :attr:`OcrSettings.cell_height` pixels high (in the scaled
+    crop's pixels), and the scale."""
+    import cv2
+
+    scale = ocr.settings.cell_height / crop.shape[0]
+    small = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    return ocr.lines(np.ascontiguousarray(small)), scale
+
+
+def _image_hull(box: Box, rot: tuple[float, float]) -> Box:
+    """The axis-aligned hull in image pixels of a box given in the levelled frame: levelled
+    (u, v) = R (x, y), so back x = u c + v s, y = -u s + v c."""
+    c, s = rot
+    xs = [u * c + v * s for u in (box[0], box[2]) for v in (box[1], box[3])]
+    ys = [-u * s + v * c for u in (box[0], box[2]) for v in (box[1], box[3])]
+    return (min(xs), min(ys), max(xs), max(ys))
 
 
 def _is_code(token: str) -> bool:
@@ -423,12 +441,8 @@ def _placed(line: OcrLine, scale: float, origin: tuple[float, float], rot: tuple
         return (origin[0] + b[0] / scale, origin[1] + b[1] / scale, origin[0] + b[2] / scale, origin[1] + b[3] / scale)
 
     box = back(line.box)
-    c, s = rot
-    # the box's corners in image pixels (x = u c + v s, y = -u s + v c)
-    xs = [u * c + v * s for u in (box[0], box[2]) for v in (box[1], box[3])]
-    ys = [-u * s + v * c for u in (box[0], box[2]) for v in (box[1], box[3])]
     return OcrLine(line.text, line.score, box, tuple(replace(g, box=back(g.box)) for g in line.glyphs),
-                   (min(xs), min(ys), max(xs), max(ys)), rot)
+                   _image_hull(box, rot), rot)
 
 
 def _renumber(line: OcrLine, index: int) -> OcrLine:
@@ -439,9 +453,8 @@ def _renumber(line: OcrLine, index: int) -> OcrLine:
 
 def _read_cells(ocr: SlateOcr, image: UInt8Image, reading: SlateReading, rot: tuple[float, float]) -> None:
     """Fill roll / scene / take that have a printed label but no value read next to it from an
-    OCR run on the box under the label (see :attr:`OcrSettings.cell_height`)."""
-    import cv2
-
+    OCR run on the box under the label, and the camera from the box right of its label (see
+    :attr:`OcrSettings.cell_height`)."""
     best: dict[str, int] = {}
     for k, lab in enumerate(reading.labels):
         if lab.field in (*_CELL_FIELDS, "camera") and (
@@ -449,7 +462,7 @@ def _read_cells(ocr: SlateOcr, image: UInt8Image, reading: SlateReading, rot: tu
             best[lab.field] = k
     # the camera box only on a reading that is the right way up (two exact labels at least): a
     # board read both ways would pay for a camera read on its upside-down reading too
-    upright = len({lab.field for lab in reading.labels if lab.quality >= 1.0}) >= 2
+    upright = _exact_labels(reading.labels) >= 2
     for name in (*_CELL_FIELDS, "camera"):
         fv = reading.fields[name]
         if name not in best or (fv.value is not None and fv.source == "label") or (name == "camera" and not upright):
@@ -459,12 +472,9 @@ def _read_cells(ocr: SlateOcr, image: UInt8Image, reading: SlateReading, rot: tu
         crop = _crop(image, cell, rot)
         if crop is None:
             continue
-        scale = ocr.settings.cell_height / crop.shape[0]
-        small = cv2.resize(crop, None, fx=scale, fy=scale,
-                           interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
         reading.cell_reads += 1
         found: list[tuple[float, float, str, str]] = []  # height, score, value, raw
-        for line in ocr.lines(np.ascontiguousarray(small)):
+        for line in _read_scaled(ocr, crop)[0]:
             raw = " ".join(t for t in line.text.split() if label_field(t) is None)
             if name == "camera" and (_DATE_LIKE.search(raw) or len(raw.replace(" ", "")) > 24):
                 continue  # the date written on the same row, or a line run in from the next box
@@ -478,14 +488,10 @@ def _read_cells(ocr: SlateOcr, image: UInt8Image, reading: SlateReading, rot: tu
 
 def _crop(image: UInt8Image, cell: Box, rot: tuple[float, float]) -> UInt8Image | None:
     """The image pixels of a box given in the levelled frame (its axis-aligned hull in the image)."""
-    c, s = rot
-    x0, y0, x1, y1 = cell
-    # levelled (u, v) = R (x, y); back: x = u c + v s, y = -u s + v c
-    xs = [u * c + v * s for u in (x0, x1) for v in (y0, y1)]
-    ys = [-u * s + v * c for u in (x0, x1) for v in (y0, y1)]
+    hx0, hy0, hx1, hy1 = _image_hull(cell, rot)
     h, w = image.shape[:2]
-    a, b = max(0, int(min(xs))), min(w, int(max(xs)) + 1)
-    top, bottom = max(0, int(min(ys))), min(h, int(max(ys)) + 1)
+    a, b = max(0, int(hx0)), min(w, int(hx1) + 1)
+    top, bottom = max(0, int(hy0)), min(h, int(hy1) + 1)
     if b - a < 4 or bottom - top < 4:
         return None
     return image[top:bottom, a:b]
@@ -572,10 +578,15 @@ def _richness(r: SlateReading) -> tuple[float, int, float]:
     return (_informative(r)[0], r.code_count(), _informative(r)[1])
 
 
+def _exact_labels(labels: list[LabelHit]) -> int:
+    """Distinct fields whose printed label was read exactly."""
+    return len({lab.field for lab in labels if lab.quality >= 1.0})
+
+
 def _informative(r: SlateReading) -> tuple[float, float]:
     """How well a reading looks like an upright slate: exact labels + codes read next to labels,
     then the mean line score (upside-down text is read with low scores)."""
-    exact = len({lab.field for lab in r.labels if lab.quality >= 1.0})
+    exact = _exact_labels(r.labels)
     codes = sum(1 for f in ("roll", "scene", "take") if r.value(f) and r.fields[f].source == "label")
     mean = sum(ln.score for ln in r.lines) / len(r.lines) if r.lines else 0.0
     return (exact + codes, mean)
